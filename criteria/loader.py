@@ -1,0 +1,354 @@
+"""Load a criteria set from its YAML file: one format, validated whole before anything is written.
+
+The format is documented in ``criteria/sets/README.md``. ``load_criteria_file`` either
+creates the set, updates a draft set, leaves an identical published set alone, or raises
+``CriteriaFileError`` naming the file, the item and the reason; on error nothing is written.
+"""
+
+import datetime
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from criteria.models import Band, CriteriaSet, CriteriaSetStatus, Criterion
+
+SET_FIELDS = {"code", "version", "name", "legal_bases", "effective_from", "effective_to"}
+SET_FIELDS |= {"status", "criteria", "bands"}
+CRITERION_FIELDS = {"code", "title", "short_title", "guidance", "max_points", "values", "step"}
+CRITERION_FIELDS |= {"evidence_required", "suggestion", "children"}
+BAND_FIELDS = {"label", "report_phrase", "min", "below", "colour"}
+
+
+class CriteriaFileError(Exception):
+    def __init__(self, path: str, item: str, reason: str):
+        self.path, self.item, self.reason = path, item, reason
+        super().__init__(f"{path}: {item}: {reason}")
+
+
+@dataclass
+class ParsedCriterion:
+    code: str
+    title: str
+    short_title: str
+    guidance: str
+    max_points: Decimal
+    values: list[Decimal]
+    step: Decimal
+    evidence_required: bool
+    suggestion: dict | None
+    children: list["ParsedCriterion"] = field(default_factory=list)
+
+
+@dataclass
+class ParsedBand:
+    label: str
+    report_phrase: str
+    lower: Decimal
+    upper: Decimal | None
+    colour: str
+
+
+@dataclass
+class ParsedSet:
+    code: str
+    version: int
+    name: str
+    legal_bases: list[str]
+    effective_from: datetime.date | None
+    effective_to: datetime.date | None
+    status: str
+    criteria: list[ParsedCriterion]
+    bands: list[ParsedBand]
+    checksum: str
+
+
+class _Parser:
+    def __init__(self, path: str):
+        self.path = path
+
+    def fail(self, item: str, reason: str):
+        raise CriteriaFileError(self.path, item, reason)
+
+    def mapping(self, data, item: str, allowed: set[str], required: set[str]) -> dict:
+        if not isinstance(data, dict):
+            self.fail(item, _("expected a mapping of fields"))
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            self.fail(item, _("unknown field “%(field)s”") % {"field": unknown[0]})
+        for name in sorted(required):
+            if data.get(name) in (None, ""):
+                self.fail(item, _("missing field “%(field)s”") % {"field": name})
+        return data
+
+    def decimal(self, value, item: str, name: str) -> Decimal:
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            self.fail(
+                item, _("“%(field)s” is not a number: %(value)s") % {"field": name, "value": value}
+            )
+        if not number.is_finite():
+            self.fail(
+                item, _("“%(field)s” is not a number: %(value)s") % {"field": name, "value": value}
+            )
+        if number < 0:
+            self.fail(item, _("“%(field)s” must not be below zero") % {"field": name})
+        return number
+
+    def date(self, value, item: str, name: str) -> datetime.date | None:
+        if value is None or isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(item, _("“%(field)s” is not a date (YYYY-MM-DD)") % {"field": name})
+
+    def parse(self, data) -> ParsedSet:
+        data = self.mapping(
+            data, _("criteria set"), SET_FIELDS, {"code", "name", "criteria", "bands"}
+        )
+        item = _("criteria set %(code)s") % {"code": data["code"]}
+        version = data.get("version", 1)
+        if not isinstance(version, int) or version < 1:
+            self.fail(item, _("“version” must be a whole number from 1"))
+        status = data.get("status", CriteriaSetStatus.PUBLISHED)
+        if status not in CriteriaSetStatus.values:
+            self.fail(item, _("“status” must be draft or published"))
+        bases = data.get("legal_bases") or []
+        if not isinstance(bases, list) or not all(isinstance(b, str) for b in bases):
+            self.fail(item, _("“legal_bases” must be a list of texts"))
+        if not isinstance(data["criteria"], list) or not data["criteria"]:
+            self.fail(item, _("“criteria” must be a non-empty list"))
+        criteria = [self.criterion(c, f"criteria[{i}]") for i, c in enumerate(data["criteria"])]
+        self.unique_codes(criteria)
+        max_total = sum((c.max_points for c in leaves(criteria)), Decimal(0))
+        return ParsedSet(
+            code=str(data["code"]),
+            version=version,
+            name=str(data["name"]),
+            legal_bases=bases,
+            effective_from=self.date(data.get("effective_from"), item, "effective_from"),
+            effective_to=self.date(data.get("effective_to"), item, "effective_to"),
+            status=status,
+            criteria=criteria,
+            bands=self.bands(data["bands"], max_total),
+            checksum=checksum(data),
+        )
+
+    def criterion(self, data, where: str) -> ParsedCriterion:
+        data = self.mapping(data, where, CRITERION_FIELDS, {"code", "title"})
+        item = _("criterion %(code)s") % {"code": data["code"]}
+        children = data.get("children") or []
+        if not isinstance(children, list):
+            self.fail(item, _("“children” must be a list"))
+        parsed_children = [
+            self.criterion(c, f"{where}.children[{i}]") for i, c in enumerate(children)
+        ]
+        if parsed_children:
+            max_points = sum((c.max_points for c in parsed_children), Decimal(0))
+        elif data.get("max_points") is None:
+            self.fail(item, _("missing field “%(field)s”") % {"field": "max_points"})
+        else:
+            max_points = self.decimal(data["max_points"], item, "max_points")
+        values = [self.decimal(v, item, "values") for v in (data.get("values") or [])]
+        if any(v > max_points for v in values):
+            self.fail(item, _("a value in “values” is above max_points"))
+        step = self.decimal(data.get("step", "0.01"), item, "step")
+        if step == 0:
+            self.fail(item, _("“step” must be above zero"))
+        suggestion = data.get("suggestion")
+        if suggestion is not None and not isinstance(suggestion, dict):
+            self.fail(item, _("“suggestion” must be a mapping"))
+        return ParsedCriterion(
+            code=str(data["code"]),
+            title=str(data["title"]).strip(),
+            short_title=str(data.get("short_title") or "").strip(),
+            guidance=str(data.get("guidance") or "").strip(),
+            max_points=max_points,
+            values=sorted(values),
+            step=step,
+            evidence_required=bool(data.get("evidence_required", False)),
+            suggestion=suggestion,
+            children=parsed_children,
+        )
+
+    def unique_codes(self, criteria: list[ParsedCriterion]) -> None:
+        seen = set()
+        for criterion in walk(criteria):
+            if criterion.code in seen:
+                self.fail(_("criterion %(code)s") % {"code": criterion.code}, _("duplicate code"))
+            seen.add(criterion.code)
+
+    def bands(self, data, max_total: Decimal) -> list[ParsedBand]:
+        if not isinstance(data, list) or not data:
+            self.fail(_("bands"), _("“bands” must be a non-empty list"))
+        bands = []
+        for i, raw in enumerate(data):
+            raw = self.mapping(raw, f"bands[{i}]", BAND_FIELDS, {"label"})
+            item = _("band %(label)s") % {"label": raw["label"]}
+            if raw.get("min") is None:
+                self.fail(item, _("missing field “%(field)s”") % {"field": "min"})
+            upper = raw.get("below")
+            bands.append(
+                ParsedBand(
+                    label=str(raw["label"]),
+                    report_phrase=str(raw.get("report_phrase") or ""),
+                    lower=self.decimal(raw["min"], item, "min"),
+                    upper=None if upper is None else self.decimal(upper, item, "below"),
+                    colour=str(raw.get("colour") or ""),
+                )
+            )
+        self.check_band_coverage(bands, max_total)
+        return bands
+
+    def check_band_coverage(self, bands: list[ParsedBand], max_total: Decimal) -> None:
+        """Bands, best first, must tile [0, max_total] with no gap and no overlap."""
+        labels = [b.label for b in bands]
+        if len(set(labels)) != len(labels):
+            self.fail(_("bands"), _("duplicate band label"))
+        ordered = sorted(bands, key=lambda b: b.lower)
+        if [b.label for b in reversed(ordered)] != labels:
+            self.fail(_("bands"), _("bands must be listed from the best (highest) to the lowest"))
+        if ordered[0].lower != 0:
+            self.fail(
+                _("band %(label)s") % {"label": ordered[0].label},
+                _("gap: no band covers totals from 0 to %(min)s") % {"min": ordered[0].lower},
+            )
+        for low, high in itertools.pairwise(ordered):
+            item = _("band %(label)s") % {"label": low.label}
+            if low.upper is None:
+                self.fail(item, _("only the best band may leave “below” empty"))
+            if low.upper < high.lower:
+                self.fail(
+                    item,
+                    _("gap: no band covers totals from %(a)s to below %(b)s")
+                    % {"a": low.upper, "b": high.lower},
+                )
+            if low.upper > high.lower:
+                self.fail(item, _("overlaps band %(other)s") % {"other": high.label})
+        top = ordered[-1]
+        if top.upper is not None and top.upper <= max_total:
+            self.fail(
+                _("band %(label)s") % {"label": top.label},
+                _("gap: no band covers totals from %(a)s to %(b)s")
+                % {"a": top.upper, "b": max_total},
+            )
+        if top.lower > max_total:
+            self.fail(
+                _("band %(label)s") % {"label": top.label},
+                _("starts above the maximum total %(max)s") % {"max": max_total},
+            )
+
+
+def walk(criteria: list[ParsedCriterion]):
+    for criterion in criteria:
+        yield criterion
+        yield from walk(criterion.children)
+
+
+def leaves(criteria: list[ParsedCriterion]) -> list[ParsedCriterion]:
+    return [c for c in walk(criteria) if not c.children]
+
+
+def checksum(data: dict) -> str:
+    """Checksum of the parsed content, so comments and layout do not count as a change."""
+    text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def parse_criteria_file(path: str | Path) -> ParsedSet:
+    path = str(path)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as exc:
+        raise CriteriaFileError(path, _("file"), exc.strerror or str(exc)) from exc
+    except yaml.YAMLError as exc:
+        raise CriteriaFileError(
+            path, _("file"), _("not valid YAML: %(error)s") % {"error": exc}
+        ) from exc
+    return _Parser(path).parse(data)
+
+
+@dataclass
+class LoadResult:
+    criteria_set: CriteriaSet
+    outcome: str  # "created", "updated" or "unchanged"
+
+
+def load_criteria_file(path: str | Path) -> LoadResult:
+    """Validate the file whole, then create or update its set in one transaction."""
+    parsed = parse_criteria_file(path)
+    with transaction.atomic():
+        existing = (
+            CriteriaSet.objects.select_for_update()
+            .filter(code=parsed.code, version=parsed.version)
+            .first()
+        )
+        if existing and existing.source_sha256 == parsed.checksum:
+            return LoadResult(existing, "unchanged")
+        if existing and existing.is_published:
+            raise CriteriaFileError(
+                str(path),
+                _("criteria set %(code)s") % {"code": parsed.code},
+                _(
+                    "version %(version)s is published and cannot change; "
+                    "give the changed file a new version"
+                )
+                % {"version": parsed.version},
+            )
+        criteria_set = existing or CriteriaSet(code=parsed.code, version=parsed.version)
+        outcome = "updated" if existing else "created"
+        _write(criteria_set, parsed)
+    return LoadResult(criteria_set, outcome)
+
+
+def _write(criteria_set: CriteriaSet, parsed: ParsedSet) -> None:
+    criteria_set.name = parsed.name
+    criteria_set.legal_bases = parsed.legal_bases
+    criteria_set.effective_from = parsed.effective_from
+    criteria_set.effective_to = parsed.effective_to
+    criteria_set.status = parsed.status
+    criteria_set.source_sha256 = parsed.checksum
+    criteria_set.save()
+    criteria_set.criteria.all().delete()
+    criteria_set.bands.all().delete()
+    order = iter(range(1, 10_000))
+    _write_criteria(criteria_set, parsed.criteria, None, order)
+    for position, band in enumerate(sorted(parsed.bands, key=lambda b: -b.lower), start=1):
+        Band.objects.create(
+            criteria_set=criteria_set,
+            label=band.label,
+            report_phrase=band.report_phrase,
+            lower_bound=band.lower,
+            upper_bound=band.upper,
+            order=position,
+            colour=band.colour,
+        )
+
+
+def _write_criteria(criteria_set, items: list[ParsedCriterion], parent, order) -> None:
+    for item in items:
+        criterion = Criterion.objects.create(
+            criteria_set=criteria_set,
+            parent=parent,
+            is_group=bool(item.children),
+            code=item.code,
+            order=next(order),
+            title=item.title,
+            short_title=item.short_title,
+            guidance=item.guidance,
+            max_points=item.max_points,
+            allowed_values=[str(v) for v in item.values],
+            step=item.step,
+            evidence_required=item.evidence_required,
+            suggestion_rule=item.suggestion,
+        )
+        _write_criteria(criteria_set, item.children, criterion, order)

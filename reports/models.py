@@ -1,0 +1,1 @@
+# The quarterly report model arrives with the reports issue.

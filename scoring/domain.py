@@ -1,0 +1,449 @@
+"""The scoring workflow. Every write to periods, scorecards and scores goes through here.
+
+Views and commands call these functions; they never set a status, a total, a band or a rank
+themselves. Each function runs in a transaction, locks the scorecard it changes, refuses a
+stale version (optimistic locking) and appends a ``ScorecardEvent`` with the before and after
+values.
+"""
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from criteria.models import CriteriaSet, classify
+from scoring.models import (
+    EventKind,
+    Period,
+    Score,
+    Scorecard,
+    ScorecardEvent,
+    ScorecardStatus,
+)
+from units.access import descendant_ids
+from units.models import Unit
+
+
+class ScoringError(Exception):
+    """A refused operation; ``messages`` say why, in the user's language."""
+
+    def __init__(self, messages: str | list[str]):
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__("; ".join(self.messages))
+
+
+class StaleScorecard(ScoringError):
+    def __init__(self):
+        super().__init__(
+            _(
+                "Someone else saved this scorecard after you opened it. "
+                "Reload the page and try again."
+            )
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods
+
+
+def open_period(
+    organizer: Unit,
+    year: int,
+    quarter: int,
+    criteria_set: CriteriaSet,
+    *,
+    self_deadline: datetime.date | None = None,
+    review_deadline: datetime.date | None = None,
+    basis_document: str = "",
+    actor=None,
+) -> Period:
+    """Open a scoring round.
+
+    Side effects: creates the period with a snapshot of the set's bands; one draft scorecard
+    for every scored unit (not a province or district) below the organiser that is active on
+    the quarter's last day; one empty score per scored criterion; an "opened" event on each
+    scorecard. Refuses an unpublished set or a quarter already opened by this organiser.
+    """
+    if not criteria_set.is_published:
+        raise ScoringError(_("Criteria set %(set)s is not published.") % {"set": criteria_set})
+    if Period.objects.filter(organizer=organizer, year=year, quarter=quarter).exists():
+        raise ScoringError(
+            _("%(unit)s has already opened %(year)s-Q%(quarter)s.")
+            % {"unit": organizer, "year": year, "quarter": quarter}
+        )
+    with transaction.atomic():
+        period = Period.objects.create(
+            organizer=organizer,
+            year=year,
+            quarter=quarter,
+            criteria_set=criteria_set,
+            self_deadline=self_deadline,
+            review_deadline=review_deadline,
+            basis_document=basis_document,
+            bands=[band.snapshot() for band in criteria_set.bands.order_by("order")],
+        )
+        units = (
+            Unit.objects.filter(id__in=descendant_ids([organizer.id]) - {organizer.id})
+            .scored()
+            .active_on(period.last_day)
+        )
+        scorecards = Scorecard.objects.bulk_create(
+            Scorecard(period=period, unit=unit) for unit in units
+        )
+        criteria = list(criteria_set.scored_criteria())
+        Score.objects.bulk_create(
+            Score(scorecard=card, criterion=c, max_points=c.max_points)
+            for card in scorecards
+            for c in criteria
+        )
+        ScorecardEvent.objects.bulk_create(
+            ScorecardEvent(scorecard=card, actor=actor, kind=EventKind.OPENED)
+            for card in scorecards
+        )
+    return period
+
+
+# ---------------------------------------------------------------------------------------------
+# Totals, classification, ranks
+
+
+def compute_totals(scores: Iterable[Score]) -> tuple[Decimal | None, Decimal | None]:
+    """(self total, final total); each None until at least one criterion has points."""
+    self_points = [s.self_points for s in scores if s.self_points is not None]
+    final_points = [s.final_points for s in scores if s.final_points is not None]
+    return (
+        sum(self_points, Decimal(0)) if self_points else None,
+        sum(final_points, Decimal(0)) if final_points else None,
+    )
+
+
+def rank(totals: Mapping[int, Decimal]) -> dict[int, int]:
+    """Competition ranking: the highest total is 1, ties share a rank, the next rank skips."""
+    ordered = sorted(totals.values(), reverse=True)
+    first_position = {}
+    for position, total in enumerate(ordered, start=1):
+        first_position.setdefault(total, position)
+    return {key: first_position[total] for key, total in totals.items()}
+
+
+def refresh_results(period: Period) -> None:
+    """Recompute every scorecard's totals, band and rank in the period (rank per report group).
+
+    Scorecards where no procedure arose have no totals, band or rank.
+    """
+    cards = list(period.scorecards.select_related("unit").prefetch_related("scores").order_by("id"))
+    for card in cards:
+        if card.no_tthc:
+            card.self_total = card.final_total = None
+        else:
+            card.self_total, card.final_total = compute_totals(card.scores.all())
+        card.band = classify(card.final_total, period.bands)
+        card.rank = None
+    for group in {card.unit.report_group for card in cards}:
+        totals = {
+            card.id: card.final_total
+            for card in cards
+            if card.unit.report_group == group and card.final_total is not None
+        }
+        ranks = rank(totals)
+        for card in cards:
+            if card.id in ranks:
+                card.rank = ranks[card.id]
+    Scorecard.objects.bulk_update(cards, ["self_total", "final_total", "band", "rank"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Editing scores
+
+
+@dataclass
+class Entry:
+    points: Decimal | None
+    text: str = ""
+
+
+def _lock(scorecard: Scorecard, expected_version: int | None) -> Scorecard:
+    locked = Scorecard.objects.select_for_update().select_related("period").get(pk=scorecard.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleScorecard()
+    return locked
+
+
+def _require_status(card: Scorecard, allowed: set[str]) -> None:
+    if card.status not in allowed:
+        raise ScoringError(
+            _("This scorecard is %(status)s and cannot be changed now.")
+            % {"status": card.get_status_display().lower()}
+        )
+
+
+def _bump(card: Scorecard, fields: list[str]) -> None:
+    card.version += 1
+    card.save(update_fields=[*fields, "version"])
+
+
+def _plain(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def record_self_scores(
+    scorecard: Scorecard,
+    entries: Mapping[int, Entry],
+    *,
+    actor=None,
+    expected_version: int | None = None,
+) -> Scorecard:
+    """Save a unit's self points and explanations, keyed by criterion id.
+
+    Side effects: updates the scores, appends a "self_scored" event listing each changed
+    criterion's before/after values, raises the version, recomputes the period's totals,
+    bands and ranks. Refused unless the scorecard is a draft or returned, and for any value
+    the criterion does not allow (nothing is saved then).
+    """
+    with transaction.atomic():
+        card = _lock(scorecard, expected_version)
+        _require_status(card, {ScorecardStatus.DRAFT, ScorecardStatus.RETURNED})
+        scores = {s.criterion_id: s for s in card.scores.select_related("criterion")}
+        errors, before, after, changed = [], {}, {}, []
+        for criterion_id, entry in entries.items():
+            score = scores[criterion_id]
+            if entry.points is not None:
+                try:
+                    score.criterion.validate_points(entry.points)
+                except ValidationError as exc:
+                    errors.extend(exc.messages)
+                    continue
+            if (score.self_points, score.self_note) == (entry.points, entry.text):
+                continue
+            code = score.criterion.code
+            before[code] = {"points": _plain(score.self_points), "note": score.self_note}
+            after[code] = {"points": _plain(entry.points), "note": entry.text}
+            score.self_points, score.self_note = entry.points, entry.text
+            changed.append(score)
+        if errors:
+            raise ScoringError(errors)
+        if changed:
+            Score.objects.bulk_update(changed, ["self_points", "self_note"])
+            ScorecardEvent.objects.create(
+                scorecard=card, actor=actor, kind=EventKind.SELF_SCORED, before=before, after=after
+            )
+            _bump(card, [])
+            refresh_results(card.period)
+    card.refresh_from_db()
+    return card
+
+
+def record_review(
+    scorecard: Scorecard,
+    entries: Mapping[int, Entry],
+    *,
+    actor=None,
+    expected_version: int | None = None,
+) -> Scorecard:
+    """Save a reviewer's points and reasons, keyed by criterion id. ``None`` clears a review.
+
+    Side effects: updates the scores, appends a "reviewed" event with before/after values,
+    raises the version, recomputes the period's totals, bands and ranks. Refused unless the
+    scorecard is submitted; a reviewed value that differs from the self points needs a reason.
+    """
+    with transaction.atomic():
+        card = _lock(scorecard, expected_version)
+        _require_status(card, {ScorecardStatus.SUBMITTED})
+        scores = {s.criterion_id: s for s in card.scores.select_related("criterion")}
+        errors, before, after, changed = [], {}, {}, []
+        for criterion_id, entry in entries.items():
+            score = scores[criterion_id]
+            code = score.criterion.code
+            if entry.points is not None:
+                try:
+                    score.criterion.validate_points(entry.points)
+                except ValidationError as exc:
+                    errors.extend(exc.messages)
+                    continue
+                if entry.points != score.self_points and not entry.text.strip():
+                    errors.append(
+                        _("Criterion %(code)s: give a reason for changing the points.")
+                        % {"code": code}
+                    )
+                    continue
+            if (score.reviewed_points, score.review_reason) == (entry.points, entry.text):
+                continue
+            before[code] = {"points": _plain(score.reviewed_points), "reason": score.review_reason}
+            after[code] = {"points": _plain(entry.points), "reason": entry.text}
+            score.reviewed_points, score.review_reason = entry.points, entry.text
+            changed.append(score)
+        if errors:
+            raise ScoringError(errors)
+        if changed:
+            Score.objects.bulk_update(changed, ["reviewed_points", "review_reason"])
+            ScorecardEvent.objects.create(
+                scorecard=card, actor=actor, kind=EventKind.REVIEWED, before=before, after=after
+            )
+            _bump(card, [])
+            refresh_results(card.period)
+    card.refresh_from_db()
+    return card
+
+
+def declare_no_tthc(
+    scorecard: Scorecard,
+    declared: bool,
+    note: str = "",
+    *,
+    actor=None,
+    expected_version: int | None = None,
+) -> Scorecard:
+    """Declare (or withdraw) that no procedure arose in the quarter.
+
+    Side effects: sets the flag and note, appends a "no_tthc" event, raises the version,
+    recomputes the period's results (the unit leaves or rejoins the ranking). Refused unless
+    the scorecard is a draft or returned, and when declaring without a note.
+    """
+    if declared and not note.strip():
+        raise ScoringError(_("Explain why no procedure arose this quarter."))
+    with transaction.atomic():
+        card = _lock(scorecard, expected_version)
+        _require_status(card, {ScorecardStatus.DRAFT, ScorecardStatus.RETURNED})
+        before = {"no_tthc": card.no_tthc, "note": card.no_tthc_note}
+        card.no_tthc, card.no_tthc_note = declared, note if declared else ""
+        ScorecardEvent.objects.create(
+            scorecard=card,
+            actor=actor,
+            kind=EventKind.NO_TTHC,
+            note=card.no_tthc_note,
+            before=before,
+            after={"no_tthc": card.no_tthc, "note": card.no_tthc_note},
+        )
+        _bump(card, ["no_tthc", "no_tthc_note"])
+        refresh_results(card.period)
+    card.refresh_from_db()
+    return card
+
+
+# ---------------------------------------------------------------------------------------------
+# The workflow
+
+
+class Transition:
+    SUBMIT = "submit"
+    RETURN = "return"
+    APPROVE = "approve"
+    REOPEN = "reopen"
+
+
+# transition → (statuses it may start from, status it leads to, event kind)
+TRANSITIONS = {
+    Transition.SUBMIT: (
+        {ScorecardStatus.DRAFT, ScorecardStatus.RETURNED},
+        ScorecardStatus.SUBMITTED,
+        EventKind.SUBMITTED,
+    ),
+    Transition.RETURN: ({ScorecardStatus.SUBMITTED}, ScorecardStatus.RETURNED, EventKind.RETURNED),
+    Transition.APPROVE: (
+        {ScorecardStatus.SUBMITTED},
+        ScorecardStatus.APPROVED,
+        EventKind.APPROVED,
+    ),
+    Transition.REOPEN: ({ScorecardStatus.APPROVED}, ScorecardStatus.SUBMITTED, EventKind.REOPENED),
+}
+
+
+def _submit_problems(card: Scorecard, today: datetime.date) -> list[str]:
+    problems = []
+    deadline = card.period.self_deadline
+    if deadline is not None and today > deadline:
+        problems.append(
+            _("The self-scoring deadline (%(date)s) has passed.")
+            % {"date": deadline.strftime("%d/%m/%Y")}
+        )
+    if card.no_tthc:
+        return problems
+    for score in card.scores.select_related("criterion").prefetch_related("evidence"):
+        code = score.criterion.code
+        if score.self_points is None:
+            problems.append(_("Criterion %(code)s has no points.") % {"code": code})
+        elif (
+            score.criterion.evidence_required
+            and not score.self_note.strip()
+            and not score.evidence.all()
+        ):
+            problems.append(
+                _("Criterion %(code)s needs evidence or an explanation.") % {"code": code}
+            )
+    return problems
+
+
+def _approve_problems(card: Scorecard) -> list[str]:
+    if card.no_tthc:
+        return []
+    return [
+        _("Criterion %(code)s has no final points.") % {"code": score.criterion.code}
+        for score in card.scores.select_related("criterion")
+        if score.final_points is None
+    ]
+
+
+def transition(
+    scorecard: Scorecard,
+    name: str,
+    *,
+    actor=None,
+    note: str = "",
+    expected_version: int | None = None,
+    today: datetime.date | None = None,
+) -> Scorecard:
+    """Move a scorecard through ``draft → submitted → returned/approved`` (and reopen).
+
+    - submit (draft/returned → submitted): refused, naming each problem, when a criterion has
+      no points, a criterion requiring evidence has neither evidence nor explanation, or the
+      self-scoring deadline has passed (checked against ``today``). Sets ``submitted_at``.
+    - return (submitted → returned): needs a comment. Clears ``approved_at``.
+    - approve (submitted → approved): refused while a criterion lacks final points. Sets
+      ``approved_at``.
+    - reopen (approved → submitted): needs a reason. Clears ``approved_at``.
+
+    Every transition appends an event (kind, note, before/after status), raises the version and
+    recomputes the period's totals, bands and ranks. Nothing changes when it is refused.
+    """
+    if name not in TRANSITIONS:
+        raise ScoringError(_("Unknown action."))
+    sources, target, kind = TRANSITIONS[name]
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        card = _lock(scorecard, expected_version)
+        if card.status not in sources:
+            raise ScoringError(
+                _("This action is not allowed while the scorecard is %(status)s.")
+                % {"status": card.get_status_display().lower()}
+            )
+        problems = []
+        if name == Transition.SUBMIT:
+            problems = _submit_problems(card, today)
+        elif name == Transition.APPROVE:
+            problems = _approve_problems(card)
+        elif not note.strip():
+            problems = [_("Write a comment explaining why.")]
+        if problems:
+            raise ScoringError(problems)
+        before = {"status": card.status}
+        card.status = target
+        if name == Transition.SUBMIT:
+            card.submitted_at = timezone.now()
+        card.approved_at = timezone.now() if name == Transition.APPROVE else None
+        ScorecardEvent.objects.create(
+            scorecard=card,
+            actor=actor,
+            kind=kind,
+            note=note,
+            before=before,
+            after={"status": card.status},
+        )
+        _bump(card, ["status", "submitted_at", "approved_at"])
+        refresh_results(card.period)
+    card.refresh_from_db()
+    return card

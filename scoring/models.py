@@ -1,0 +1,410 @@
+import calendar
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from criteria.models import POINTS, CriteriaSet, Criterion
+from units.models import Unit
+
+
+class PeriodStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class Period(models.Model):
+    """One quarter's scoring round run by an organiser unit (a district, province or commune)."""
+
+    organizer = models.ForeignKey(
+        Unit, verbose_name=_("organiser"), on_delete=models.PROTECT, related_name="periods"
+    )
+    year = models.PositiveIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"), choices=[(q, str(q)) for q in range(1, 5)]
+    )
+    criteria_set = models.ForeignKey(
+        CriteriaSet,
+        verbose_name=_("criteria set"),
+        on_delete=models.PROTECT,
+        related_name="periods",
+    )
+    self_deadline = models.DateField(_("self-scoring deadline"), null=True, blank=True)
+    review_deadline = models.DateField(_("review deadline"), null=True, blank=True)
+    basis_document = models.TextField(
+        _("basis document"),
+        blank=True,
+        help_text=_("The instruction this round answers, as cited in the report."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=PeriodStatus.choices, default=PeriodStatus.OPEN
+    )
+    bands = models.JSONField(
+        _("band snapshot"),
+        default=list,
+        help_text=_("The classification bands in force when the period opened."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("period")
+        verbose_name_plural = _("periods")
+        ordering = ["-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organizer", "year", "quarter"], name="period_unique_organizer_quarter"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4), name="period_quarter_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organizer.short_name} {self.code}"
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}-Q{self.quarter}"
+
+    @property
+    def first_day(self) -> datetime.date:
+        return datetime.date(self.year, 3 * self.quarter - 2, 1)
+
+    @property
+    def last_day(self) -> datetime.date:
+        month = 3 * self.quarter
+        return datetime.date(self.year, month, calendar.monthrange(self.year, month)[1])
+
+
+class ScorecardStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned")
+    APPROVED = "approved", _("Approved")
+
+
+class Scorecard(models.Model):
+    """One unit's scores for one period. Status changes only through ``scoring.domain``."""
+
+    period = models.ForeignKey(
+        Period, verbose_name=_("period"), on_delete=models.CASCADE, related_name="scorecards"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="scorecards"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ScorecardStatus.choices, default=ScorecardStatus.DRAFT
+    )
+    no_tthc = models.BooleanField(_("no procedure arose"), default=False)
+    no_tthc_note = models.TextField(_("note on no procedure"), blank=True)
+    self_total = models.DecimalField(_("self total"), null=True, blank=True, **POINTS)
+    final_total = models.DecimalField(_("final total"), null=True, blank=True, **POINTS)
+    band = models.CharField(_("classification"), max_length=50, blank=True)
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    version = models.PositiveIntegerField(
+        _("version"), default=1, help_text=_("Raised on every change, to refuse stale edits.")
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
+        ordering = ["period", "unit__order", "unit__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "unit"], name="scorecard_unique_period_unit"),
+            models.CheckConstraint(
+                condition=Q(self_total__isnull=True) | Q(self_total__gte=0),
+                name="scorecard_self_total_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(final_total__isnull=True) | Q(final_total__gte=0),
+                name="scorecard_final_total_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} — {self.period.code}"
+
+    @property
+    def is_scored(self) -> bool:
+        """Units where no procedure arose are listed, not scored, classified or ranked."""
+        return not self.no_tthc
+
+
+class Score(models.Model):
+    """A unit's points on one criterion: self-assessed, suggested from statistics, reviewed.
+
+    ``max_points`` is copied from the (immutable, published) criterion so the database itself
+    can hold every score within range.
+    """
+
+    scorecard = models.ForeignKey(
+        Scorecard, verbose_name=_("scorecard"), on_delete=models.CASCADE, related_name="scores"
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="scores"
+    )
+    max_points = models.DecimalField(_("maximum points"), **POINTS)
+    self_points = models.DecimalField(_("self points"), null=True, blank=True, **POINTS)
+    self_note = models.TextField(_("explanation"), blank=True)
+    suggested_points = models.DecimalField(_("suggested points"), null=True, blank=True, **POINTS)
+    suggestion_source = models.TextField(_("suggestion source"), blank=True)
+    reviewed_points = models.DecimalField(_("reviewed points"), null=True, blank=True, **POINTS)
+    review_reason = models.TextField(_("review reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        ordering = ["scorecard", "criterion__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scorecard", "criterion"], name="score_unique_scorecard_criterion"
+            ),
+            models.CheckConstraint(
+                condition=Q(self_points__isnull=True)
+                | Q(self_points__gte=0, self_points__lte=F("max_points")),
+                name="score_self_points_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewed_points__isnull=True)
+                | Q(reviewed_points__gte=0, reviewed_points__lte=F("max_points")),
+                name="score_reviewed_points_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(suggested_points__isnull=True)
+                | Q(suggested_points__gte=0, suggested_points__lte=F("max_points")),
+                name="score_suggested_points_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scorecard} — {self.criterion.code}"
+
+    @property
+    def final_points(self) -> Decimal | None:
+        return self.reviewed_points if self.reviewed_points is not None else self.self_points
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    # Stored under a content-derived name; the original name is kept in the row.
+    return f"evidence/{instance.score.scorecard.period_id}/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Evidence(models.Model):
+    score = models.ForeignKey(
+        Score, verbose_name=_("score"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=300)
+    original_name = models.CharField(_("original name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("type"), max_length=100)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EventKind(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    SELF_SCORED = "self_scored", _("Self-scores saved")
+    NO_TTHC = "no_tthc", _("No procedure declared")
+    REVIEWED = "reviewed", _("Scores reviewed")
+    EVIDENCE = "evidence", _("Evidence changed")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned")
+    APPROVED = "approved", _("Approved")
+    REOPENED = "reopened", _("Reopened")
+
+
+class ScorecardEvent(models.Model):
+    """Append-only history of a scorecard: who did what, when, with the before and after values."""
+
+    scorecard = models.ForeignKey(
+        Scorecard, verbose_name=_("scorecard"), on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    kind = models.CharField(_("action"), max_length=20, choices=EventKind.choices)
+    note = models.TextField(_("note"), blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("scorecard event")
+        verbose_name_plural = _("scorecard events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.scorecard} — {self.get_kind_display()}"
+
+
+class ImportKind(models.TextChoices):
+    UNITS = "units", _("Units")
+    SCORES = "scores", _("Scores")
+    SCORECARDS = "scorecards", _("Scorecards")
+    DOSSIER_STATS = "dossier_stats", _("Dossier statistics")
+    SURVEYS = "surveys", _("Survey summaries")
+
+
+class ImportOutcome(models.TextChoices):
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class ImportBatch(models.Model):
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=ImportOutcome.choices)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_outcome_display()})"
+
+
+class DossierStats(models.Model):
+    """Dossier statistics of one unit for one quarter (Biểu số 06/VPCP/KSTT)."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="dossier_stats"
+    )
+    year = models.PositiveIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    received_online = models.PositiveIntegerField(_("received online"), default=0)
+    received_offline = models.PositiveIntegerField(_("received in person or by post"), default=0)
+    carried_over = models.PositiveIntegerField(_("carried over"), default=0)
+    resolved_early = models.PositiveIntegerField(_("resolved early"), default=0)
+    resolved_on_time = models.PositiveIntegerField(_("resolved on time"), default=0)
+    resolved_overdue = models.PositiveIntegerField(_("resolved overdue"), default=0)
+    pending_on_time = models.PositiveIntegerField(_("pending within deadline"), default=0)
+    pending_overdue = models.PositiveIntegerField(_("pending overdue"), default=0)
+    online_overdue = models.PositiveIntegerField(_("online dossiers overdue"), default=0)
+    procedures_total = models.PositiveIntegerField(_("procedures"), default=0)
+    procedures_online = models.PositiveIntegerField(_("procedures offered online"), default=0)
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dossier_stats",
+    )
+
+    class Meta:
+        verbose_name = _("dossier statistics")
+        verbose_name_plural = _("dossier statistics")
+        ordering = ["-year", "-quarter", "unit__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year", "quarter"], name="dossierstats_unique_unit_quarter"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4), name="dossierstats_quarter_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.year}-Q{self.quarter}"
+
+    @property
+    def received_total(self) -> int:
+        return self.received_online + self.received_offline + self.carried_over
+
+    @property
+    def late_total(self) -> int:
+        """Dossiers returned late or still pending past their deadline."""
+        return self.resolved_overdue + self.pending_overdue
+
+    @property
+    def online_share(self) -> Decimal | None:
+        received = self.received_online + self.received_offline
+        if not received:
+            return None
+        return Decimal(self.received_online) / Decimal(received)
+
+
+class SurveySummary(models.Model):
+    """Citizen satisfaction survey results of one unit for one quarter."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="survey_summaries"
+    )
+    year = models.PositiveIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    forms = models.PositiveIntegerField(_("forms counted"), default=0)
+    satisfied = models.PositiveIntegerField(_("satisfied"), default=0)
+    neutral = models.PositiveIntegerField(_("neither"), default=0)
+    dissatisfied = models.PositiveIntegerField(_("dissatisfied"), default=0)
+    averages = models.JSONField(
+        _("per-indicator averages"),
+        default=dict,
+        blank=True,
+        help_text=_('Average points per criterion code, e.g. {"7": 1.85}.'),
+    )
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_summaries",
+    )
+
+    class Meta:
+        verbose_name = _("survey summary")
+        verbose_name_plural = _("survey summaries")
+        ordering = ["-year", "-quarter", "unit__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year", "quarter"], name="surveysummary_unique_unit_quarter"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4), name="surveysummary_quarter_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(forms__gte=F("satisfied") + F("neutral") + F("dissatisfied")),
+                name="surveysummary_counts_within_forms",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.year}-Q{self.quarter}"

@@ -1,0 +1,80 @@
+"""Which units a user can see and act on: the single place scoping lives.
+
+A unit's staff reach their own unit only. A reviewer or leader on a unit reaches that unit and
+everything below it. Superusers reach everything. Every view and every per-object helper in
+the other apps asks these functions; nothing else decides scope.
+"""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from units.models import Membership, Role, Unit, UnitQuerySet
+
+# Deepest tree we walk: province → district → commune/agency → (spare).
+MAX_DEPTH = 6
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def descendant_ids(root_ids: Iterable[int]) -> set[int]:
+    """The given units and every unit below them (one query per tree level)."""
+    found = set(root_ids)
+    frontier = set(found)
+    for _level in range(MAX_DEPTH):
+        if not frontier:
+            break
+        children = set(Unit.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
+        frontier = children - found
+        found |= frontier
+    return found
+
+
+def _membership_unit_ids(user: User, roles: Iterable[str]) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(user=user, role__in=list(roles)).values_list("unit_id", flat=True)
+    )
+
+
+def visible_units(user: User) -> UnitQuerySet:
+    """Every unit the user may look at."""
+    if user.is_authenticated and user.is_superuser:
+        return Unit.objects.all()
+    own = _membership_unit_ids(user, [Role.UNIT_STAFF])
+    overseen = descendant_ids(_membership_unit_ids(user, [Role.REVIEWER, Role.LEADER]))
+    return Unit.objects.filter(id__in=own | overseen)
+
+
+def scorable_units(user: User) -> UnitQuerySet:
+    """Units whose self-scores the user may enter: the units they are staff of."""
+    return Unit.objects.filter(id__in=_membership_unit_ids(user, [Role.UNIT_STAFF]))
+
+
+def reviewable_units(user: User) -> UnitQuerySet:
+    """Units whose scorecards the user may appraise: everything under their reviewer units."""
+    if user.is_authenticated and user.is_superuser:
+        return Unit.objects.all()
+    return Unit.objects.filter(id__in=descendant_ids(_membership_unit_ids(user, [Role.REVIEWER])))
+
+
+def led_units(user: User) -> UnitQuerySet:
+    """Units whose reports the user may approve: everything under their leader units."""
+    if user.is_authenticated and user.is_superuser:
+        return Unit.objects.all()
+    return Unit.objects.filter(id__in=descendant_ids(_membership_unit_ids(user, [Role.LEADER])))
+
+
+def roles_on(user: User, unit: Unit) -> set[str]:
+    """The roles the user holds on this unit, directly or through a unit above it."""
+    if not user.is_authenticated:
+        return set()
+    roles = set()
+    if scorable_units(user).filter(pk=unit.pk).exists():
+        roles.add(Role.UNIT_STAFF)
+    if reviewable_units(user).filter(pk=unit.pk).exists():
+        roles.add(Role.REVIEWER)
+    if led_units(user).filter(pk=unit.pk).exists():
+        roles.add(Role.LEADER)
+    return roles
