@@ -17,7 +17,7 @@ import yaml
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from criteria.models import Band, CriteriaSet, CriteriaSetStatus, Criterion
+from criteria.models import POINTS, Band, CriteriaSet, CriteriaSetStatus, Criterion
 
 SET_FIELDS = {"code", "version", "name", "legal_bases", "effective_from", "effective_to"}
 SET_FIELDS |= {"status", "criteria", "bands"}
@@ -100,6 +100,15 @@ class _Parser:
             )
         if number < 0:
             self.fail(item, _("“%(field)s” must not be below zero") % {"field": name})
+        # The database columns hold POINTS: PostgreSQL refuses more, SQLite would keep it.
+        places = POINTS["decimal_places"]
+        limit = 10 ** (POINTS["max_digits"] - places)
+        if number >= limit or number != round(number, places):
+            self.fail(
+                item,
+                _("“%(field)s” must be below %(limit)s with at most %(places)s decimal places")
+                % {"field": name, "limit": limit, "places": places},
+            )
         return number
 
     def date(self, value, item: str, name: str) -> datetime.date | None:
@@ -129,7 +138,7 @@ class _Parser:
         criteria = [self.criterion(c, f"criteria[{i}]") for i, c in enumerate(data["criteria"])]
         self.unique_codes(criteria)
         max_total = sum((c.max_points for c in leaves(criteria)), Decimal(0))
-        return ParsedSet(
+        parsed = ParsedSet(
             code=str(data["code"]),
             version=version,
             name=str(data["name"]),
@@ -141,6 +150,8 @@ class _Parser:
             bands=self.bands(data["bands"], max_total),
             checksum=checksum(data),
         )
+        self.check_lengths(parsed)
+        return parsed
 
     def criterion(self, data, where: str) -> ParsedCriterion:
         data = self.mapping(data, where, CRITERION_FIELDS, {"code", "title"})
@@ -153,6 +164,13 @@ class _Parser:
         ]
         if parsed_children:
             max_points = sum((c.max_points for c in parsed_children), Decimal(0))
+            declared = data.get("max_points")
+            if declared is not None and self.decimal(declared, item, "max_points") != max_points:
+                self.fail(
+                    item,
+                    _("“max_points” %(declared)s is not the sum of its children, %(sum)s")
+                    % {"declared": declared, "sum": max_points},
+                )
         elif data.get("max_points") is None:
             self.fail(item, _("missing field “%(field)s”") % {"field": "max_points"})
         else:
@@ -178,6 +196,39 @@ class _Parser:
             suggestion=suggestion,
             children=parsed_children,
         )
+
+    def check_lengths(self, parsed: ParsedSet) -> None:
+        """Texts must fit their columns: PostgreSQL refuses longer ones, SQLite keeps them."""
+        checks = [
+            (
+                _("criteria set %(code)s") % {"code": parsed.code},
+                parsed,
+                CriteriaSet,
+                ["code", "name"],
+            )
+        ]
+        checks += [
+            (_("criterion %(code)s") % {"code": c.code}, c, Criterion, ["code", "short_title"])
+            for c in walk(parsed.criteria)
+        ]
+        checks += [
+            (
+                _("band %(label)s") % {"label": b.label},
+                b,
+                Band,
+                ["label", "report_phrase", "colour"],
+            )
+            for b in parsed.bands
+        ]
+        for item, parsed_item, model, names in checks:
+            for name in names:
+                limit = model._meta.get_field(name).max_length
+                if len(getattr(parsed_item, name)) > limit:
+                    self.fail(
+                        item,
+                        _("“%(field)s” is longer than %(max)s characters")
+                        % {"field": name, "max": limit},
+                    )
 
     def unique_codes(self, criteria: list[ParsedCriterion]) -> None:
         seen = set()
@@ -270,6 +321,10 @@ def parse_criteria_file(path: str | Path) -> ParsedSet:
             data = yaml.safe_load(handle)
     except OSError as exc:
         raise CriteriaFileError(path, _("file"), exc.strerror or str(exc)) from exc
+    except UnicodeDecodeError as exc:
+        raise CriteriaFileError(
+            path, _("file"), _("not UTF-8 text: %(error)s") % {"error": exc}
+        ) from exc
     except yaml.YAMLError as exc:
         raise CriteriaFileError(
             path, _("file"), _("not valid YAML: %(error)s") % {"error": exc}

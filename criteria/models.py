@@ -65,7 +65,8 @@ class CriteriaSet(models.Model):
         bases = list(self.legal_bases)
         if len(bases) <= 1:
             return "".join(bases)
-        return f"{', '.join(bases[:-1])} {_('and')} {bases[-1]}"
+        conjunction = _("and")
+        return f"{', '.join(bases[:-1])} {conjunction} {bases[-1]}"
 
     def scored_criteria(self) -> models.QuerySet["Criterion"]:
         return self.criteria.filter(is_group=False).order_by("order")
@@ -160,7 +161,8 @@ class Criterion(models.Model):
 
 
 def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    """Points without trailing zeros: "2", "0.5" (the database hands back "2.00", "0.50")."""
+    return format(value.normalize(), "f")
 
 
 class Band(models.Model):

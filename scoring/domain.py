@@ -12,19 +12,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from criteria.models import CriteriaSet, classify
 from scoring.models import (
+    DossierStats,
     EventKind,
     Period,
     Score,
     Scorecard,
     ScorecardEvent,
     ScorecardStatus,
+    SurveySummary,
 )
+from scoring.suggestions import suggest
 from units.access import descendant_ids
 from units.models import Unit
 
@@ -71,41 +74,75 @@ def open_period(
     """
     if not criteria_set.is_published:
         raise ScoringError(_("Criteria set %(set)s is not published.") % {"set": criteria_set})
+    already_open = ScoringError(
+        _("%(unit)s has already opened %(year)s-Q%(quarter)s.")
+        % {"unit": organizer, "year": year, "quarter": quarter}
+    )
     if Period.objects.filter(organizer=organizer, year=year, quarter=quarter).exists():
-        raise ScoringError(
-            _("%(unit)s has already opened %(year)s-Q%(quarter)s.")
-            % {"unit": organizer, "year": year, "quarter": quarter}
-        )
-    with transaction.atomic():
-        period = Period.objects.create(
-            organizer=organizer,
-            year=year,
-            quarter=quarter,
-            criteria_set=criteria_set,
-            self_deadline=self_deadline,
-            review_deadline=review_deadline,
-            basis_document=basis_document,
-            bands=[band.snapshot() for band in criteria_set.bands.order_by("order")],
-        )
-        units = (
-            Unit.objects.filter(id__in=descendant_ids([organizer.id]) - {organizer.id})
-            .scored()
-            .active_on(period.last_day)
-        )
-        scorecards = Scorecard.objects.bulk_create(
-            Scorecard(period=period, unit=unit) for unit in units
-        )
-        criteria = list(criteria_set.scored_criteria())
-        Score.objects.bulk_create(
-            Score(scorecard=card, criterion=c, max_points=c.max_points)
-            for card in scorecards
-            for c in criteria
-        )
-        ScorecardEvent.objects.bulk_create(
-            ScorecardEvent(scorecard=card, actor=actor, kind=EventKind.OPENED)
-            for card in scorecards
-        )
+        raise already_open
+    try:
+        with transaction.atomic():
+            return _create_period(
+                organizer,
+                year,
+                quarter,
+                criteria_set,
+                self_deadline=self_deadline,
+                review_deadline=review_deadline,
+                basis_document=basis_document,
+                actor=actor,
+            )
+    except IntegrityError as exc:  # opened by someone else in the meantime
+        raise already_open from exc
+
+
+def _create_period(organizer, year, quarter, criteria_set, *, actor, **fields) -> Period:
+    period = Period.objects.create(
+        organizer=organizer,
+        year=year,
+        quarter=quarter,
+        criteria_set=criteria_set,
+        bands=[band.snapshot() for band in criteria_set.bands.order_by("order")],
+        **fields,
+    )
+    units = (
+        Unit.objects.filter(id__in=descendant_ids([organizer.id]) - {organizer.id})
+        .scored()
+        .active_on(period.last_day)
+    )
+    scorecards = Scorecard.objects.bulk_create(Scorecard(period=period, unit=u) for u in units)
+    criteria = list(criteria_set.scored_criteria())
+    Score.objects.bulk_create(
+        Score(scorecard=card, criterion=c, max_points=c.max_points)
+        for card in scorecards
+        for c in criteria
+    )
+    ScorecardEvent.objects.bulk_create(
+        ScorecardEvent(scorecard=card, actor=actor, kind=EventKind.OPENED) for card in scorecards
+    )
+    refresh_suggestions(period)
     return period
+
+
+def refresh_suggestions(period: Period) -> None:
+    """Recompute the points the imported statistics suggest, for every score in the period.
+
+    Called when a period opens and whenever its dossier statistics or surveys are imported.
+    """
+    scores = list(
+        Score.objects.filter(scorecard__period=period)
+        .filter(criterion__suggestion_rule__isnull=False)
+        .select_related("criterion")
+    )
+    unit_of = dict(period.scorecards.values_list("id", "unit_id"))
+    quarter = {"year": period.year, "quarter": period.quarter}
+    stats = {s.unit_id: s for s in DossierStats.objects.filter(**quarter)}
+    surveys = {s.unit_id: s for s in SurveySummary.objects.filter(**quarter)}
+    for score in scores:
+        unit_id = unit_of[score.scorecard_id]
+        found = suggest(score.criterion, stats.get(unit_id), surveys.get(unit_id))
+        score.suggested_points, score.suggestion_source = found or (None, "")
+    Score.objects.bulk_update(scores, ["suggested_points", "suggestion_source"], batch_size=500)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,9 +171,12 @@ def rank(totals: Mapping[int, Decimal]) -> dict[int, int]:
 def refresh_results(period: Period) -> None:
     """Recompute every scorecard's totals, band and rank in the period (rank per report group).
 
-    Scorecards where no procedure arose have no totals, band or rank.
+    Scorecards where no procedure arose have no totals, band or rank. Only rows whose
+    results changed are written.
     """
     cards = list(period.scorecards.select_related("unit").prefetch_related("scores").order_by("id"))
+    before = {card.id: _results(card) for card in cards}
+    by_id = {card.id: card for card in cards}
     for card in cards:
         if card.no_tthc:
             card.self_total = card.final_total = None
@@ -150,11 +190,14 @@ def refresh_results(period: Period) -> None:
             for card in cards
             if card.unit.report_group == group and card.final_total is not None
         }
-        ranks = rank(totals)
-        for card in cards:
-            if card.id in ranks:
-                card.rank = ranks[card.id]
-    Scorecard.objects.bulk_update(cards, ["self_total", "final_total", "band", "rank"])
+        for card_id, position in rank(totals).items():
+            by_id[card_id].rank = position
+    changed = [card for card in cards if _results(card) != before[card.id]]
+    Scorecard.objects.bulk_update(changed, ["self_total", "final_total", "band", "rank"])
+
+
+def _results(card: Scorecard) -> tuple:
+    return (card.self_total, card.final_total, card.band, card.rank)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,7 +231,15 @@ def _bump(card: Scorecard, fields: list[str]) -> None:
 
 
 def _plain(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def _scores_for(card: Scorecard, entries: Mapping[int, "Entry"]) -> dict[int, Score]:
+    scores = {s.criterion_id: s for s in card.scores.select_related("criterion")}
+    unknown = set(entries) - set(scores)
+    if unknown:
+        raise ScoringError(_("A criterion is not part of this scorecard."))
+    return scores
 
 
 def record_self_scores(
@@ -208,7 +259,7 @@ def record_self_scores(
     with transaction.atomic():
         card = _lock(scorecard, expected_version)
         _require_status(card, {ScorecardStatus.DRAFT, ScorecardStatus.RETURNED})
-        scores = {s.criterion_id: s for s in card.scores.select_related("criterion")}
+        scores = _scores_for(card, entries)
         errors, before, after, changed = [], {}, {}, []
         for criterion_id, entry in entries.items():
             score = scores[criterion_id]
@@ -254,7 +305,7 @@ def record_review(
     with transaction.atomic():
         card = _lock(scorecard, expected_version)
         _require_status(card, {ScorecardStatus.SUBMITTED})
-        scores = {s.criterion_id: s for s in card.scores.select_related("criterion")}
+        scores = _scores_for(card, entries)
         errors, before, after, changed = [], {}, {}, []
         for criterion_id, entry in entries.items():
             score = scores[criterion_id]
@@ -310,6 +361,8 @@ def declare_no_tthc(
         card = _lock(scorecard, expected_version)
         _require_status(card, {ScorecardStatus.DRAFT, ScorecardStatus.RETURNED})
         before = {"no_tthc": card.no_tthc, "note": card.no_tthc_note}
+        if (card.no_tthc, card.no_tthc_note) == (declared, note if declared else ""):
+            return card
         card.no_tthc, card.no_tthc_note = declared, note if declared else ""
         ScorecardEvent.objects.create(
             scorecard=card,
@@ -407,8 +460,9 @@ def transition(
       ``approved_at``.
     - reopen (approved → submitted): needs a reason. Clears ``approved_at``.
 
-    Every transition appends an event (kind, note, before/after status), raises the version and
-    recomputes the period's totals, bands and ranks. Nothing changes when it is refused.
+    Every transition appends an event (kind, note, before/after status) and raises the version.
+    Totals, bands and ranks do not depend on the status, so they are left as they are. Nothing
+    changes when it is refused.
     """
     if name not in TRANSITIONS:
         raise ScoringError(_("Unknown action."))
@@ -444,6 +498,5 @@ def transition(
             after={"status": card.status},
         )
         _bump(card, ["status", "submitted_at", "approved_at"])
-        refresh_results(card.period)
     card.refresh_from_db()
     return card

@@ -1,6 +1,11 @@
 from django.contrib import admin
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
+
+admin.site.site_header = _("TTHC Scoring administration")
+admin.site.site_title = _("TTHC Scoring")
+admin.site.index_title = _("Data administration")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

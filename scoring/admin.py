@@ -1,0 +1,125 @@
+from django.contrib import admin
+
+from scoring.models import (
+    DossierStats,
+    Evidence,
+    ImportBatch,
+    Period,
+    Score,
+    Scorecard,
+    ScorecardEvent,
+    SurveySummary,
+)
+
+
+@admin.register(Period)
+class PeriodAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "organizer", "year", "quarter", "criteria_set", "status"]
+    list_filter = ["status", "year", "organizer"]
+    # Bands are a snapshot taken when the period opened; a later change must not reclassify.
+    readonly_fields = ["organizer", "year", "quarter", "criteria_set", "bands", "created_at"]
+
+    def has_add_permission(self, request):
+        # Opening a period creates its scorecards: use `manage.py open_period`.
+        return False
+
+
+class ScoreInline(admin.TabularInline):
+    model = Score
+    extra = 0
+    can_delete = False
+    fields = ["criterion", "self_points", "reviewed_points", "review_reason", "suggested_points"]
+    # Points change through the scoring workflow, which logs every change.
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = ScorecardEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "actor", "kind", "note", "before", "after"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(admin.ModelAdmin):
+    list_display = ["unit", "period", "status", "no_tthc", "self_total", "final_total", "band"]
+    list_filter = ["period", "status", "no_tthc", "band"]
+    search_fields = ["unit__name", "unit__code"]
+    # Statuses, totals, bands and ranks are set only by scoring.domain.
+    readonly_fields = [
+        "period",
+        "unit",
+        "status",
+        "no_tthc",
+        "no_tthc_note",
+        "self_total",
+        "final_total",
+        "band",
+        "rank",
+        "version",
+        "submitted_at",
+        "approved_at",
+    ]
+    inlines = [ScoreInline, EventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "score", "size", "content_type", "uploaded_by", "uploaded_at"]
+    search_fields = ["original_name", "sha256"]
+    readonly_fields = ["sha256", "size", "content_type", "uploaded_by", "uploaded_at"]
+
+
+@admin.register(ScorecardEvent)
+class ScorecardEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "scorecard", "kind", "actor"]
+    list_filter = ["kind"]
+
+    # The history is append-only.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DossierStats)
+class DossierStatsAdmin(admin.ModelAdmin):
+    list_display = [
+        "unit",
+        "year",
+        "quarter",
+        "received_online",
+        "received_offline",
+        "resolved_overdue",
+        "pending_overdue",
+    ]
+    list_filter = ["year", "quarter"]
+    search_fields = ["unit__name"]
+
+
+@admin.register(SurveySummary)
+class SurveySummaryAdmin(admin.ModelAdmin):
+    list_display = ["unit", "year", "quarter", "forms", "satisfied", "dissatisfied"]
+    list_filter = ["year", "quarter"]
+    search_fields = ["unit__name"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "file_name", "rows", "outcome", "imported_by"]
+    list_filter = ["kind", "outcome"]
+    readonly_fields = ["sha256", "created_at"]

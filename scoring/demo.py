@@ -1,0 +1,352 @@
+"""The Tuần Giáo Q2/2021 demo: the real report in ../shared/seed, rebuilt from data.
+
+Điện Biên → Tuần Giáo → 13 agencies + 19 communes/township, the TT 01/2018 criteria set, the
+period 2021-Q2 with every scorecard approved so that the results are the seed's (agencies:
+09 xuất sắc, 04 không phát sinh TTHC; communes: 11 xuất sắc, 08 tốt; criterion 9 at 0 for
+everyone), dossier statistics that make the seed's "Một số tồn tại" come out, and demo users.
+Everything goes through the same domain functions the product uses.
+"""
+
+import datetime
+import functools
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from criteria.loader import load_criteria_file
+from scoring import domain
+from scoring.models import DossierStats, Period, SurveySummary
+from units.models import Membership, Role, Unit, UnitKind
+
+DEMO_PASSWORD = "tthc-demo-2021"
+CRITERIA_FILE = (
+    Path(__file__).resolve().parent.parent / "criteria" / "sets" / "tt01-2018-dien-bien.yaml"
+)
+PROVINCE = ("dien-bien", "Tỉnh Điện Biên", "Điện Biên")
+DISTRICT = ("tuan-giao", "Huyện Tuần Giáo", "Tuần Giáo")
+YEAR, QUARTER = 2021, 2
+BASIS = (
+    "Văn bản số 291/NPUB-KSTT ngày 04/6/2021 của Văn phòng UBND tỉnh về việc chấm điểm "
+    "đánh giá việc giải quyết thủ tục hành chính Quý II năm 2021"
+)
+SUBMITTED_ON = datetime.date(2021, 6, 24)
+
+
+@dataclass
+class DemoUnit:
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    # Criteria that got 1 point (all others 2, criterion 9 always 0); empty for no TTHC.
+    ones: list[str] = field(default_factory=list)
+    no_tthc: bool = False
+    # Dossiers returned late + still pending past the deadline, in the provincial system.
+    late: int = 0
+    online: int | None = None
+    # criterion → (self points claimed, reviewer's reason) where the appraisal lowered a score
+    adjusted: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+
+A, C, T = UnitKind.AGENCY, UnitKind.COMMUNE, UnitKind.TOWNSHIP
+LATE_REASON = "Còn hồ sơ trễ hẹn, quá hạn trên Cổng dịch vụ công của tỉnh"
+ONLINE_REASON = "Còn hồ sơ trực tuyến quá hạn; tỷ lệ hồ sơ trực tuyến dưới 15%"
+
+AGENCIES = [
+    DemoUnit(
+        "tg-vp-hdnd-ubnd", "Văn phòng HĐND và UBND huyện", "Văn phòng HĐND và UBND", A, no_tthc=True
+    ),
+    DemoUnit("tg-noi-vu", "Phòng Nội vụ", "Phòng Nội vụ", A, ones=["3"]),
+    DemoUnit("tg-tu-phap", "Phòng Tư pháp", "Phòng Tư pháp", A),
+    DemoUnit(
+        "tg-tai-chinh-ke-hoach",
+        "Phòng Tài chính - Kế hoạch",
+        "Phòng Tài chính - Kế hoạch",
+        A,
+        ones=["2"],
+        adjusted={"9": (1, ONLINE_REASON)},
+    ),
+    DemoUnit(
+        "tg-tai-nguyen-moi-truong",
+        "Phòng Tài nguyên và Môi trường",
+        "Phòng Tài nguyên và Môi trường",
+        A,
+        ones=["1"],
+    ),
+    DemoUnit(
+        "tg-lao-dong-tbxh",
+        "Phòng Lao động - Thương binh và Xã hội",
+        "Phòng Lao động - Thương binh và Xã hội",
+        A,
+    ),
+    DemoUnit("tg-van-hoa-thong-tin", "Phòng Văn hóa và Thông tin", "Phòng Văn hóa và Thông tin", A),
+    DemoUnit(
+        "tg-giao-duc-dao-tao",
+        "Phòng Giáo dục và Đào tạo",
+        "Phòng Giáo dục và Đào tạo",
+        A,
+        ones=["6"],
+    ),
+    DemoUnit("tg-y-te", "Phòng Y tế", "Phòng Y tế", A, no_tthc=True),
+    DemoUnit("tg-thanh-tra", "Thanh tra huyện", "Thanh tra huyện", A, no_tthc=True),
+    DemoUnit(
+        "tg-kinh-te-ha-tang", "Phòng Kinh tế và Hạ tầng", "Phòng Kinh tế và Hạ tầng", A, ones=["4"]
+    ),
+    DemoUnit(
+        "tg-nong-nghiep-ptnt",
+        "Phòng Nông nghiệp và Phát triển nông thôn",
+        "Phòng Nông nghiệp và Phát triển nông thôn",
+        A,
+    ),
+    DemoUnit("tg-dan-toc", "Phòng Dân tộc", "Phòng Dân tộc", A, no_tthc=True),
+]
+
+COMMUNES = [
+    DemoUnit("tg-tt-tuan-giao", "Thị trấn Tuần Giáo", "Thị trấn Tuần Giáo", T),
+    DemoUnit("tg-chieng-dong", "Xã Chiềng Đông", "Chiềng Đông", C, ones=["3"]),
+    DemoUnit("tg-chieng-sinh", "Xã Chiềng Sinh", "Chiềng Sinh", C, ones=["1", "2", "6"], late=5),
+    DemoUnit("tg-mun-chung", "Xã Mùn Chung", "Mùn Chung", C),
+    DemoUnit("tg-muong-khong", "Xã Mường Khong", "Mường Khong", C, ones=["1", "2", "3"], late=7),
+    DemoUnit("tg-muong-mun", "Xã Mường Mùn", "Mường Mùn", C, ones=["6"], online=0),
+    DemoUnit("tg-muong-thin", "Xã Mường Thín", "Mường Thín", C, ones=["7"]),
+    DemoUnit("tg-na-say", "Xã Nà Sáy", "Nà Sáy", C),
+    DemoUnit(
+        "tg-na-tong",
+        "Xã Nà Tòng",
+        "Nà Tòng",
+        C,
+        ones=["1", "2", "3", "7"],
+        late=11,
+        adjusted={"1": (2, LATE_REASON)},
+    ),
+    DemoUnit("tg-phinh-sang", "Xã Phình Sáng", "Phình Sáng", C, ones=["4"]),
+    DemoUnit("tg-pu-nhung", "Xã Pú Nhung", "Pú Nhung", C, ones=["1", "8"], late=1),
+    DemoUnit("tg-pu-xi", "Xã Pú Xi", "Pú Xi", C),
+    DemoUnit("tg-quai-cang", "Xã Quài Cang", "Quài Cang", C, ones=["2"]),
+    DemoUnit("tg-quai-nua", "Xã Quài Nưa", "Quài Nưa", C, ones=["1", "2"], late=2),
+    DemoUnit(
+        "tg-quai-to",
+        "Xã Quài Tở",
+        "Quài Tở",
+        C,
+        ones=["1", "2", "7"],
+        late=6,
+        adjusted={"1": (2, LATE_REASON)},
+    ),
+    DemoUnit("tg-rang-dong", "Xã Rạng Đông", "Rạng Đông", C, ones=["1", "3"], late=4),
+    DemoUnit("tg-ta-ma", "Xã Ta Ma", "Ta Ma", C, ones=["8"]),
+    DemoUnit("tg-tenh-phong", "Xã Tênh Phông", "Tênh Phông", C),
+    DemoUnit(
+        "tg-toa-tinh",
+        "Xã Tỏa Tình",
+        "Tỏa Tình",
+        C,
+        ones=["1", "2", "4", "8"],
+        late=9,
+        adjusted={"1": (2, LATE_REASON)},
+    ),
+]
+
+STAFF = [
+    # username, full name, role, unit code
+    ("thamdinh", "Lò Thị Hoa", Role.REVIEWER, DISTRICT[0]),
+    ("lanhdao", "Vũ Văn Đức", Role.LEADER, DISTRICT[0]),
+]
+
+NOTES = {
+    "1": "Giải quyết {early} hồ sơ trước hạn, {on_time} hồ sơ đúng hạn trên tổng số {resolved}.",
+    "2": "Các bộ phận phối hợp giải quyết đúng quy trình nội bộ đã công bố.",
+    "3": "Hồ sơ được hướng dẫn một lần, đầy đủ theo phiếu hướng dẫn.",
+    "4": "Tổ chức, cá nhân chỉ liên hệ với Bộ phận Một cửa.",
+    "5": "100% hồ sơ tiếp nhận và trả kết quả tại Bộ phận Một cửa ({received} hồ sơ).",
+    "6": "Niêm yết công khai TTHC tại trụ sở và trên Cổng thông tin điện tử.",
+    "7": "Khảo sát {forms} phiếu, {satisfied} phiếu hài lòng; không có phản ánh.",
+    "8": "Không có phản ánh, kiến nghị trong quý.",
+    "9": "Tiếp nhận {online} hồ sơ trực tuyến trên Cổng dịch vụ công của tỉnh.",
+}
+
+
+def demo_units() -> list[DemoUnit]:
+    return AGENCIES + COMMUNES
+
+
+def build_stats(index: int, spec: DemoUnit) -> dict:
+    """Plausible Biểu 06 figures, varied by unit, consistent (received = resolved + pending)."""
+    if spec.no_tthc:
+        return {}
+    offline = 38 + (index * 23) % 140
+    online = spec.online if spec.online is not None else 2 + (index * 5) % 9
+    carried = (index * 3) % 7
+    pending_overdue = spec.late // 3
+    resolved_overdue = spec.late - pending_overdue
+    pending_on_time = 1 + index % 6
+    resolved = offline + online + carried - pending_on_time - pending_overdue
+    early = resolved * 3 // 5
+    return {
+        "received_online": online,
+        "received_offline": offline,
+        "carried_over": carried,
+        "resolved_early": early,
+        "resolved_on_time": resolved - early - resolved_overdue,
+        "resolved_overdue": resolved_overdue,
+        "pending_on_time": pending_on_time,
+        "pending_overdue": pending_overdue,
+        "online_overdue": 1 if online and index % 3 == 0 else 0,
+        "procedures_total": 120 + index % 40 if spec.kind != A else 35 + index % 30,
+        "procedures_online": 9 + index % 8,
+    }
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    users: list[tuple[str, str, str]]  # username, full name, what they do
+
+
+@transaction.atomic
+def build_demo() -> DemoResult:
+    """Build the demo; running it again adds nothing."""
+    criteria_set = load_criteria_file(CRITERIA_FILE).criteria_set
+    province = _unit(PROVINCE, UnitKind.PROVINCE, None, 0)
+    district = _unit(DISTRICT, UnitKind.DISTRICT, province, 0)
+    units = {
+        spec.code: _unit((spec.code, spec.name, spec.short_name), spec.kind, district, i)
+        for i, spec in enumerate(demo_units(), start=1)
+    }
+    users = _users(units)
+    created = not Period.objects.filter(organizer=district, year=YEAR, quarter=QUARTER).exists()
+    if created:
+        _stats(units)
+        _score(district, criteria_set, units)
+    return DemoResult(created=created, users=users)
+
+
+def _unit(ident: tuple[str, str, str], kind: str, parent: Unit | None, order: int) -> Unit:
+    code, name, short_name = ident
+    unit, _ = Unit.objects.update_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "short_name": short_name,
+            "kind": kind,
+            "parent": parent,
+            "order": order,
+        },
+    )
+    return unit
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    # Hashing is deliberately slow; the demo's 35 users share one password, so hash it once.
+    return make_password(DEMO_PASSWORD)
+
+
+def _user(username: str, full_name: str, **extra):
+    # Vietnamese names read family name first; keep the whole name in one field.
+    user, _ = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={"first_name": full_name, "password": _demo_password_hash(), **extra},
+    )
+    return user
+
+
+def _users(units: dict[str, Unit]) -> list[tuple[str, str, str]]:
+    listing = []
+    admin = _user("admin", "Quản trị hệ thống", is_staff=True, is_superuser=True)
+    listing.append((admin.username, "Quản trị hệ thống", "quản trị (admin)"))
+    for username, full_name, role, unit_code in STAFF:
+        unit = Unit.objects.get(code=unit_code)
+        user = _user(username, full_name)
+        Membership.objects.get_or_create(user=user, unit=unit, role=role)
+        listing.append((username, full_name, f"{Role(role).label} — {unit.name}"))
+    for code, unit in units.items():
+        user = _user(code, f"Cán bộ {unit.short_name}")
+        Membership.objects.get_or_create(user=user, unit=unit, role=Role.UNIT_STAFF)
+        listing.append((code, user.get_full_name(), f"{Role.UNIT_STAFF.label} — {unit.name}"))
+    return listing
+
+
+def _stats(units: dict[str, Unit]) -> None:
+    for index, spec in enumerate(demo_units(), start=1):
+        unit = units[spec.code]
+        figures = build_stats(index, spec)
+        DossierStats.objects.update_or_create(
+            unit=unit, year=YEAR, quarter=QUARTER, defaults=figures
+        )
+        if figures:
+            forms = 10 + index % 17
+            SurveySummary.objects.update_or_create(
+                unit=unit,
+                year=YEAR,
+                quarter=QUARTER,
+                defaults={
+                    "forms": forms,
+                    "satisfied": forms - index % 3,
+                    "neutral": index % 3,
+                    "averages": {"7": str(Decimal(2) - Decimal(index % 3) / 10)},
+                },
+            )
+
+
+def _score(district: Unit, criteria_set, units: dict[str, Unit]) -> None:
+    period = domain.open_period(
+        district,
+        YEAR,
+        QUARTER,
+        criteria_set,
+        self_deadline=datetime.date(2021, 6, 25),
+        review_deadline=datetime.date(2021, 7, 2),
+        basis_document=BASIS,
+    )
+    reviewer = get_user_model().objects.get(username="thamdinh")
+    criteria = {c.code: c for c in criteria_set.scored_criteria()}
+    stats = {s.unit_id: s for s in DossierStats.objects.filter(year=YEAR, quarter=QUARTER)}
+    surveys = {s.unit_id: s for s in SurveySummary.objects.filter(year=YEAR, quarter=QUARTER)}
+    for spec in demo_units():
+        card = period.scorecards.get(unit=units[spec.code])
+        staff = get_user_model().objects.get(username=spec.code)
+        if spec.no_tthc:
+            card = domain.declare_no_tthc(
+                card, True, "Trong quý không phát sinh hồ sơ TTHC.", actor=staff
+            )
+        else:
+            facts = _facts(stats[card.unit_id], surveys[card.unit_id])
+            entries = {
+                criteria[code].id: domain.Entry(
+                    Decimal(spec.adjusted.get(code, (_points(spec, code),))[0]),
+                    NOTES[code].format(**facts),
+                )
+                for code in criteria
+            }
+            card = domain.record_self_scores(card, entries, actor=staff)
+        card = domain.transition(card, domain.Transition.SUBMIT, actor=staff, today=SUBMITTED_ON)
+        if spec.adjusted:
+            review = {
+                criteria[code].id: domain.Entry(Decimal(_points(spec, code)), reason)
+                for code, (_claimed, reason) in spec.adjusted.items()
+            }
+            card = domain.record_review(card, review, actor=reviewer)
+        domain.transition(card, domain.Transition.APPROVE, actor=reviewer)
+
+
+def _points(spec: DemoUnit, code: str) -> int:
+    if code == "9":
+        return 0
+    return 1 if code in spec.ones else 2
+
+
+def _facts(stats: DossierStats, survey: SurveySummary) -> dict:
+    return {
+        "early": stats.resolved_early,
+        "on_time": stats.resolved_on_time,
+        "resolved": stats.resolved_early + stats.resolved_on_time + stats.resolved_overdue,
+        "received": stats.received_total,
+        "online": stats.received_online,
+        "forms": survey.forms,
+        "satisfied": survey.satisfied,
+    }

@@ -1,0 +1,78 @@
+"""Shared fixtures: the shipped criteria set, a small Tuần Giáo, an open quarter and personas.
+
+Personas: ``staff`` (unit staff of the first commune), ``other_staff`` (of the second commune),
+``reviewer`` and ``leader`` (on the district), ``outside_reviewer`` (reviewer on a neighbouring
+district of the same province) and ``superuser``.
+"""
+
+import pytest
+
+from scoring.domain import open_period
+from tests.factories import MembershipFactory, UserFactory, district, tt01_set
+from units.models import Role
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # The default hasher is slow by design; factories hash a password for every user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def criteria_set(db):
+    return tt01_set()
+
+
+@pytest.fixture
+def tuan_giao(db):
+    return district(n_communes=3, n_agencies=2)
+
+
+@pytest.fixture
+def other_district(tuan_giao):
+    return district(n_communes=2, n_agencies=1, province=tuan_giao.province)
+
+
+@pytest.fixture
+def period(tuan_giao, criteria_set):
+    return open_period(tuan_giao.district, 2021, 2, criteria_set)
+
+
+@pytest.fixture
+def staff(tuan_giao):
+    return MembershipFactory(
+        user__username="staff", unit=tuan_giao.communes[0], role=Role.UNIT_STAFF
+    ).user
+
+
+@pytest.fixture
+def other_staff(tuan_giao):
+    return MembershipFactory(
+        user__username="other_staff", unit=tuan_giao.communes[1], role=Role.UNIT_STAFF
+    ).user
+
+
+@pytest.fixture
+def reviewer(tuan_giao):
+    return MembershipFactory(
+        user__username="reviewer", unit=tuan_giao.district, role=Role.REVIEWER
+    ).user
+
+
+@pytest.fixture
+def leader(tuan_giao):
+    return MembershipFactory(
+        user__username="leader", unit=tuan_giao.district, role=Role.LEADER
+    ).user
+
+
+@pytest.fixture
+def outside_reviewer(other_district):
+    return MembershipFactory(
+        user__username="outside_reviewer", unit=other_district.district, role=Role.REVIEWER
+    ).user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="admin", is_superuser=True, is_staff=True)

@@ -1,0 +1,131 @@
+"""The demo must reproduce the seed report (../shared/seed) from data."""
+
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from scoring.demo import DEMO_PASSWORD, build_demo
+from scoring.models import DossierStats, Period, Score, Scorecard, ScorecardStatus
+from units.models import Membership, ReportGroup, Role, Unit
+
+pytestmark = pytest.mark.django_db
+
+LATE_COMMUNES = [
+    "Nà Tòng",
+    "Tỏa Tình",
+    "Mường Khong",
+    "Quài Tở",
+    "Chiềng Sinh",
+    "Rạng Đông",
+    "Quài Nưa",
+    "Pú Nhung",
+]
+
+
+@pytest.fixture
+def demo():
+    build_demo()
+    return Period.objects.get(organizer__code="tuan-giao", year=2021, quarter=2)
+
+
+def results(period) -> Counter:
+    return Counter(
+        (card.unit.report_group, "no_tthc" if card.no_tthc else card.band)
+        for card in period.scorecards.select_related("unit")
+    )
+
+
+def test_it_reproduces_the_seed_classification_counts(demo):
+    assert results(demo) == Counter(
+        {
+            (ReportGroup.AGENCIES, "Xuất sắc"): 9,
+            (ReportGroup.AGENCIES, "no_tthc"): 4,
+            (ReportGroup.LOCAL, "Xuất sắc"): 11,
+            (ReportGroup.LOCAL, "Tốt"): 8,
+        }
+    )
+
+
+def test_it_builds_the_34_units_and_32_approved_scorecards(demo):
+    assert Unit.objects.count() == 34
+    assert Unit.objects.filter(kind="township").count() == 1
+    assert Unit.objects.filter(kind="commune").count() == 18
+    assert Unit.objects.filter(kind="agency").count() == 13
+    assert set(demo.scorecards.values_list("status", flat=True)) == {ScorecardStatus.APPROVED}
+    assert demo.scorecards.count() == 32
+
+
+def test_no_unit_gets_points_on_criterion_9(demo):
+    scored = Score.objects.filter(scorecard__period=demo, scorecard__no_tthc=False)
+    assert set(
+        scored.filter(criterion__code="9").values_list("reviewed_points", "self_points")
+    ) <= {
+        (None, Decimal(0)),
+        (Decimal(0), Decimal(1)),
+    }
+    assert not [s for s in scored.filter(criterion__code="9") if s.final_points != 0]
+
+
+def test_scores_are_varied_and_explained(demo):
+    totals = set(demo.scorecards.exclude(no_tthc=True).values_list("final_total", flat=True))
+    assert totals == {Decimal(12), Decimal(13), Decimal(14), Decimal(15), Decimal(16)}
+    notes = Score.objects.filter(scorecard__period=demo, scorecard__no_tthc=False)
+    assert notes.filter(self_note="").count() == 0
+    assert len(set(notes.filter(criterion__code="1").values_list("self_note", flat=True))) > 10
+    adjusted = notes.exclude(reviewed_points=None)
+    assert adjusted.count() == 4
+    assert all(score.review_reason for score in adjusted)
+
+
+def test_exactly_the_seed_communes_have_late_dossiers_most_first(demo):
+    late = [
+        stats
+        for stats in DossierStats.objects.filter(year=2021, quarter=2).select_related("unit")
+        if stats.late_total > 0
+    ]
+    ordered = sorted(late, key=lambda s: -s.late_total)
+    assert [s.unit.short_name for s in ordered] == LATE_COMMUNES
+    assert len({s.late_total for s in late}) == len(late)  # no ties: the order is unambiguous
+
+
+def test_only_muong_mun_received_nothing_online(demo):
+    no_online = DossierStats.objects.filter(
+        year=2021, quarter=2, received_online=0, received_offline__gt=0
+    )
+    assert [s.unit.short_name for s in no_online] == ["Mường Mùn"]
+
+
+def test_dossier_figures_add_up(demo):
+    for stats in DossierStats.objects.all():
+        resolved = stats.resolved_early + stats.resolved_on_time + stats.resolved_overdue
+        pending = stats.pending_on_time + stats.pending_overdue
+        assert stats.received_total == resolved + pending, stats.unit
+
+
+def test_every_role_has_a_demo_user_who_can_log_in(demo):
+    users = get_user_model().objects
+    assert users.get(username="admin").is_superuser
+    assert Membership.objects.get(user__username="thamdinh").role == Role.REVIEWER
+    assert Membership.objects.get(user__username="lanhdao").role == Role.LEADER
+    staffed = Membership.objects.filter(role=Role.UNIT_STAFF).values_list("unit_id", flat=True)
+    assert set(staffed) == set(Unit.objects.scored().values_list("id", flat=True))
+    assert users.get(username="tg-na-tong").check_password(DEMO_PASSWORD)
+
+
+def test_running_it_twice_adds_nothing(demo):
+    counts = (Unit.objects.count(), Scorecard.objects.count(), Score.objects.count())
+    users = get_user_model().objects.count()
+    call_command("seed_demo", stdout=None)
+    assert (Unit.objects.count(), Scorecard.objects.count(), Score.objects.count()) == counts
+    assert get_user_model().objects.count() == users
+    assert results(demo)[(ReportGroup.LOCAL, "Tốt")] == 8
+
+
+def test_the_command_prints_the_users_and_password(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert DEMO_PASSWORD in out
+    assert "thamdinh" in out and "lanhdao" in out and "tg-na-tong" in out
