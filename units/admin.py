@@ -11,7 +11,16 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "short_name", "kind", "parent", "order", "valid_from", "valid_to"]
+    list_display = [
+        "name",
+        "code",
+        "short_name",
+        "kind",
+        "parent",
+        "order",
+        "valid_from",
+        "valid_to",
+    ]
     list_filter = ["kind", "parent"]
     search_fields = ["code", "name", "short_name"]
     autocomplete_fields = ["parent"]
