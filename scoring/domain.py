@@ -17,9 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from criteria.models import CriteriaSet, classify
+from scoring import notifications
 from scoring.models import (
     DossierStats,
     EventKind,
+    Evidence,
     Period,
     Score,
     Scorecard,
@@ -206,8 +208,14 @@ def _results(card: Scorecard) -> tuple:
 
 @dataclass
 class Entry:
+    """One criterion's input: points and the explanation (self) or reason (review).
+
+    ``comment`` is the reviewer's note to the unit; ``None`` leaves it as it is.
+    """
+
     points: Decimal | None
     text: str = ""
+    comment: str | None = None
 
 
 def _lock(scorecard: Scorecard, expected_version: int | None) -> Scorecard:
@@ -296,7 +304,9 @@ def record_review(
     actor=None,
     expected_version: int | None = None,
 ) -> Scorecard:
-    """Save a reviewer's points and reasons, keyed by criterion id. ``None`` clears a review.
+    """Save a reviewer's points, reasons and comments, keyed by criterion id.
+
+    ``points=None`` clears a review (the unit's own points count again).
 
     Side effects: updates the scores, appends a "reviewed" event with before/after values,
     raises the version, recomputes the period's totals, bands and ranks. Refused unless the
@@ -322,16 +332,19 @@ def record_review(
                         % {"code": code}
                     )
                     continue
-            if (score.reviewed_points, score.review_reason) == (entry.points, entry.text):
+            comment = score.comment if entry.comment is None else entry.comment
+            old = (score.reviewed_points, score.review_reason, score.comment)
+            if old == (entry.points, entry.text, comment):
                 continue
-            before[code] = {"points": _plain(score.reviewed_points), "reason": score.review_reason}
-            after[code] = {"points": _plain(entry.points), "reason": entry.text}
+            before[code] = {"points": _plain(old[0]), "reason": old[1], "comment": old[2]}
+            after[code] = {"points": _plain(entry.points), "reason": entry.text, "comment": comment}
             score.reviewed_points, score.review_reason = entry.points, entry.text
+            score.comment = comment
             changed.append(score)
         if errors:
             raise ScoringError(errors)
         if changed:
-            Score.objects.bulk_update(changed, ["reviewed_points", "review_reason"])
+            Score.objects.bulk_update(changed, ["reviewed_points", "review_reason", "comment"])
             ScorecardEvent.objects.create(
                 scorecard=card, actor=actor, kind=EventKind.REVIEWED, before=before, after=after
             )
@@ -408,7 +421,7 @@ TRANSITIONS = {
 
 def _submit_problems(card: Scorecard, today: datetime.date) -> list[str]:
     problems = []
-    deadline = card.period.self_deadline
+    deadline = card.effective_deadline
     if deadline is not None and today > deadline:
         problems.append(
             _("The self-scoring deadline (%(date)s) has passed.")
@@ -460,7 +473,9 @@ def transition(
       ``approved_at``.
     - reopen (approved → submitted): needs a reason. Clears ``approved_at``.
 
-    Every transition appends an event (kind, note, before/after status) and raises the version.
+    Every transition appends an event (kind, note, before/after status) and raises the version;
+    after commit, mail goes out (``scoring.notifications``): to the reviewers on submit, to the
+    unit's staff on return and approval.
     Totals, bands and ranks do not depend on the status, so they are left as they are. Nothing
     changes when it is refused.
     """
@@ -498,5 +513,140 @@ def transition(
             after={"status": card.status},
         )
         _bump(card, ["status", "submitted_at", "approved_at"])
+        transaction.on_commit(lambda: notifications.after_transition(card.pk, name, note))
+    card.refresh_from_db()
+    return card
+
+
+def extend_deadline(
+    scorecard: Scorecard, deadline: datetime.date, *, actor=None, note: str = ""
+) -> Scorecard:
+    """Give one unit a later self-scoring deadline.
+
+    Side effects: sets the scorecard's own deadline, appends a "deadline" event, raises the
+    version. Refused for a date before the period's deadline, or once approved.
+    """
+    with transaction.atomic():
+        card = _lock(scorecard, None)
+        _require_status(
+            card, {ScorecardStatus.DRAFT, ScorecardStatus.RETURNED, ScorecardStatus.SUBMITTED}
+        )
+        floor = card.period.self_deadline
+        if floor is not None and deadline < floor:
+            raise ScoringError(
+                _("The new deadline must not be before the period's deadline (%(date)s).")
+                % {"date": floor.strftime("%d/%m/%Y")}
+            )
+        before = {"deadline": card.deadline.isoformat() if card.deadline else None}
+        card.deadline = deadline
+        ScorecardEvent.objects.create(
+            scorecard=card,
+            actor=actor,
+            kind=EventKind.DEADLINE,
+            note=note,
+            before=before,
+            after={"deadline": deadline.isoformat()},
+        )
+        _bump(card, ["deadline"])
+    return card
+
+
+def add_evidence(score: Score, upload, checked, *, actor=None) -> Evidence:
+    """Attach a checked evidence file (see ``scoring.files``) to a score.
+
+    Side effects: stores the file under a content-derived name, appends an "evidence" event,
+    raises the version. Refused unless the scorecard is a draft or returned.
+    """
+    with transaction.atomic():
+        card = _lock(score.scorecard, None)
+        _require_status(card, {ScorecardStatus.DRAFT, ScorecardStatus.RETURNED})
+        evidence = Evidence(
+            score=score,
+            original_name=checked.name,
+            size=checked.size,
+            content_type=checked.content_type,
+            sha256=checked.sha256,
+            uploaded_by=actor,
+        )
+        evidence.file.save(checked.name, upload, save=False)
+        evidence.save()
+        ScorecardEvent.objects.create(
+            scorecard=card,
+            actor=actor,
+            kind=EventKind.EVIDENCE,
+            after={score.criterion.code: {"added": checked.name, "sha256": checked.sha256}},
+        )
+        _bump(card, [])
+    return evidence
+
+
+def remove_evidence(evidence: Evidence, *, actor=None) -> None:
+    """Remove an evidence file from a draft or returned scorecard.
+
+    Side effects: deletes the row (the stored file stays, content-addressed, for the history),
+    appends an "evidence" event, raises the version.
+    """
+    with transaction.atomic():
+        card = _lock(evidence.score.scorecard, None)
+        _require_status(card, {ScorecardStatus.DRAFT, ScorecardStatus.RETURNED})
+        ScorecardEvent.objects.create(
+            scorecard=card,
+            actor=actor,
+            kind=EventKind.EVIDENCE,
+            before={
+                evidence.score.criterion.code: {
+                    "removed": evidence.original_name,
+                    "sha256": evidence.sha256,
+                }
+            },
+        )
+        evidence.delete()
+        _bump(card, [])
+
+
+def needs_no_adjustment(card: Scorecard) -> bool:
+    """True when no reviewer changed any points (a candidate for bulk approval)."""
+    return all(
+        s.reviewed_points is None or s.reviewed_points == s.self_points for s in card.scores.all()
+    )
+
+
+def bulk_approve(cards: Iterable[Scorecard], *, actor=None) -> tuple[list, list]:
+    """Approve every submitted scorecard that needs no adjustment; return (approved, skipped).
+
+    Each approval is its own transition (one transaction and one event each); a scorecard that
+    is not submitted, was adjusted, or cannot be approved is skipped and left unchanged.
+    """
+    approved, skipped = [], []
+    for card in cards:
+        if card.status != ScorecardStatus.SUBMITTED or not needs_no_adjustment(card):
+            skipped.append(card)
+            continue
+        try:
+            approved.append(transition(card, Transition.APPROVE, actor=actor))
+        except ScoringError:
+            skipped.append(card)
+    return approved, skipped
+
+
+def save_self_assessment(
+    scorecard: Scorecard,
+    entries: Mapping[int, Entry],
+    uploads: Iterable[tuple[Score, object, object]] = (),
+    *,
+    actor=None,
+    expected_version: int | None = None,
+) -> Scorecard:
+    """Save a unit's points, explanations and new evidence files together, or nothing.
+
+    Side effects: those of ``record_self_scores`` and of ``add_evidence`` for each upload,
+    in one transaction: a stale version or a refused value saves none of it.
+    """
+    with transaction.atomic():
+        card = record_self_scores(
+            scorecard, entries, actor=actor, expected_version=expected_version
+        )
+        for score, upload, checked in uploads:
+            add_evidence(score, upload, checked, actor=actor)
     card.refresh_from_db()
     return card

@@ -70,6 +70,12 @@ class Period(models.Model):
         return f"{self.year}-Q{self.quarter}"
 
     @property
+    def label(self) -> str:
+        """ "Quý II năm 2021"."""
+        roman = ["I", "II", "III", "IV"][self.quarter - 1]
+        return _("Quarter %(q)s of %(year)s") % {"q": roman, "year": self.year}
+
+    @property
     def first_day(self) -> datetime.date:
         return datetime.date(self.year, 3 * self.quarter - 2, 1)
 
@@ -107,6 +113,12 @@ class Scorecard(models.Model):
     version = models.PositiveIntegerField(
         _("version"), default=1, help_text=_("Raised on every change, to refuse stale edits.")
     )
+    deadline = models.DateField(
+        _("extended deadline"),
+        null=True,
+        blank=True,
+        help_text=_("This unit's self-scoring deadline, when a reviewer extended it."),
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
@@ -134,6 +146,14 @@ class Scorecard(models.Model):
         """Units where no procedure arose are listed, not scored, classified or ranked."""
         return not self.no_tthc
 
+    @property
+    def effective_deadline(self) -> datetime.date | None:
+        return self.deadline or self.period.self_deadline
+
+    @property
+    def is_editable_by_unit(self) -> bool:
+        return self.status in (ScorecardStatus.DRAFT, ScorecardStatus.RETURNED)
+
 
 class Score(models.Model):
     """A unit's points on one criterion: self-assessed, suggested from statistics, reviewed.
@@ -155,6 +175,9 @@ class Score(models.Model):
     suggestion_source = models.TextField(_("suggestion source"), blank=True)
     reviewed_points = models.DecimalField(_("reviewed points"), null=True, blank=True, **POINTS)
     review_reason = models.TextField(_("review reason"), blank=True)
+    comment = models.TextField(
+        _("reviewer's comment"), blank=True, help_text=_("What the unit should correct.")
+    )
 
     class Meta:
         verbose_name = _("score")
@@ -231,6 +254,7 @@ class EventKind(models.TextChoices):
     RETURNED = "returned", _("Returned")
     APPROVED = "approved", _("Approved")
     REOPENED = "reopened", _("Reopened")
+    DEADLINE = "deadline", _("Deadline extended")
 
 
 class ScorecardEvent(models.Model):
@@ -408,3 +432,23 @@ class SurveySummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.year}-Q{self.quarter}"
+
+
+class Reminder(models.Model):
+    """A deadline reminder mailed to a unit; at most one per scorecard per day."""
+
+    scorecard = models.ForeignKey(
+        Scorecard, verbose_name=_("scorecard"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    sent_on = models.DateField(_("sent on"))
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["scorecard", "sent_on"], name="reminder_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scorecard} {self.sent_on}"

@@ -115,6 +115,8 @@ MAILERS = {
         "BACKEND": os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
     }
 }
+# Where links in e-mails point.
+SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "tthc-scoring@localhost")
 
 # Largest evidence file accepted, in bytes.

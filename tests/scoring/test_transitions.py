@@ -455,8 +455,8 @@ def test_a_review_with_a_reason_changes_the_final_total_and_is_recorded(card, re
     )
     assert (event.kind, event.actor) == (EventKind.REVIEWED, reviewer)
     assert (event.before, event.after) == (
-        {"9": {"points": None, "reason": ""}},
-        {"9": {"points": "0.00", "reason": "Có hồ sơ quá hạn"}},
+        {"9": {"points": None, "reason": "", "comment": ""}},
+        {"9": {"points": "0.00", "reason": "Có hồ sơ quá hạn", "comment": ""}},
     )
 
 

@@ -1,0 +1,75 @@
+"""Per-object access for the scoring pages: one helper per model, 404 for outsiders.
+
+Scope comes from ``units.access`` only. A unit's staff reach their own unit's scorecards; a
+reviewer or leader reaches every scorecard under their units; anyone else gets a 404, never a
+403, so they cannot even learn that the object exists. Within scope, a role that may look but
+not act (a leader on a review action) gets a 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from scoring.models import Evidence, Period, Scorecard
+from units.access import led_units, reviewable_units, scorable_units, visible_units
+
+
+def scorecards_for(user) -> QuerySet[Scorecard]:
+    return Scorecard.objects.filter(unit__in=visible_units(user))
+
+
+def get_scorecard(user, pk: int, *, action: str = "view") -> Scorecard:
+    """The scorecard if the user may see it (404 otherwise) and do ``action`` on it (403).
+
+    Actions: "view", "self" (enter self-scores: the unit's staff), "review" (reviewers).
+    """
+    card = get_object_or_404(
+        scorecards_for(user).select_related("unit", "period__criteria_set", "period__organizer"),
+        pk=pk,
+    )
+    allowed = {
+        "view": lambda: True,
+        "self": lambda: scorable_units(user).filter(pk=card.unit_id).exists(),
+        "review": lambda: reviewable_units(user).filter(pk=card.unit_id).exists(),
+    }[action]
+    if not allowed():
+        raise PermissionDenied
+    return card
+
+
+def can_review(user, card: Scorecard) -> bool:
+    return reviewable_units(user).filter(pk=card.unit_id).exists()
+
+
+def can_self_score(user, card: Scorecard) -> bool:
+    return scorable_units(user).filter(pk=card.unit_id).exists()
+
+
+def periods_for(user) -> QuerySet[Period]:
+    """Periods whose board the user may see: organised by a unit they review or lead."""
+    overseen = reviewable_units(user) | led_units(user)
+    return Period.objects.filter(organizer__in=overseen)
+
+
+def get_period(user, pk: int, *, action: str = "view") -> Period:
+    period = get_object_or_404(periods_for(user).select_related("organizer", "criteria_set"), pk=pk)
+    if action == "review" and not can_review_period(user, period):
+        raise PermissionDenied
+    return period
+
+
+def get_evidence(user, pk: int, *, action: str = "view") -> Evidence:
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("score__scorecard", "score__criterion"), pk=pk
+    )
+    card = evidence.score.scorecard
+    if not scorecards_for(user).filter(pk=card.pk).exists():
+        raise Http404
+    if action == "self" and not can_self_score(user, card):
+        raise PermissionDenied
+    return evidence
+
+
+def can_review_period(user, period: Period) -> bool:
+    return reviewable_units(user).filter(pk=period.organizer_id).exists()

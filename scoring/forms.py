@@ -1,0 +1,184 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from scoring.domain import Entry
+from scoring.files import ALLOWED_EXTENSIONS, CheckedFile, check_evidence_file
+from scoring.models import Score
+
+
+def points_field(score: Score, label: str, initial: Decimal | None) -> forms.Field:
+    """A field limited to the criterion's allowed values (a choice) or its range and step."""
+    criterion = score.criterion
+    if criterion.allowed_values:
+        choices = [("", "—")] + [
+            (str(v.normalize()), number_format(v.normalize())) for v in criterion.choices()
+        ]
+        return forms.TypedChoiceField(
+            label=label,
+            choices=choices,
+            coerce=Decimal,
+            empty_value=None,
+            required=False,
+            initial=None if initial is None else str(initial.normalize()),
+            error_messages={
+                "invalid_choice": _("Choose one of the allowed points for this criterion.")
+            },
+        )
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=criterion.max_points,
+        step_size=criterion.step,
+        decimal_places=2,
+        initial=initial,
+    )
+
+
+class VersionedForm(forms.Form):
+    """Carries the scorecard version the page was rendered from (optimistic locking)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class SelfScoreForm(VersionedForm):
+    def __init__(self, *args, scores: list[Score], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scores = scores
+        accept = ",".join(ALLOWED_EXTENSIONS)
+        for score in scores:
+            cid = score.criterion_id
+            self.fields[f"points_{cid}"] = points_field(score, _("Points"), score.self_points)
+            self.fields[f"note_{cid}"] = forms.CharField(
+                label=_("Explanation"),
+                required=False,
+                initial=score.self_note,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"evidence_{cid}"] = forms.FileField(
+                label=_("Add evidence"),
+                required=False,
+                widget=forms.ClearableFileInput(attrs={"accept": accept}),
+            )
+        self.checked: dict[int, CheckedFile] = {}
+
+    def rows(self):
+        for score in self.scores:
+            cid = score.criterion_id
+            yield score, self[f"points_{cid}"], self[f"note_{cid}"], self[f"evidence_{cid}"]
+
+    def clean(self):
+        data = super().clean()
+        for score in self.scores:
+            upload = data.get(f"evidence_{score.criterion_id}")
+            if upload:
+                try:
+                    self.checked[score.criterion_id] = check_evidence_file(upload)
+                except ValidationError as exc:
+                    self.add_error(f"evidence_{score.criterion_id}", exc)
+        return data
+
+    def entries(self) -> dict[int, Entry]:
+        return {
+            s.criterion_id: Entry(
+                self.cleaned_data[f"points_{s.criterion_id}"],
+                self.cleaned_data[f"note_{s.criterion_id}"].strip(),
+            )
+            for s in self.scores
+        }
+
+    def uploads(self) -> list[tuple[Score, object, CheckedFile]]:
+        return [
+            (s, self.cleaned_data[f"evidence_{s.criterion_id}"], self.checked[s.criterion_id])
+            for s in self.scores
+            if s.criterion_id in self.checked
+        ]
+
+
+class ReviewForm(VersionedForm):
+    note = forms.CharField(
+        label=_("Overall comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to return the scorecard, unless a criterion has a comment."),
+    )
+
+    def __init__(self, *args, scores: list[Score], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scores = scores
+        for score in scores:
+            cid = score.criterion_id
+            self.fields[f"points_{cid}"] = points_field(
+                score, _("Reviewed points"), score.reviewed_points
+            )
+            self.fields[f"reason_{cid}"] = forms.CharField(
+                label=_("Reason for the change"),
+                required=False,
+                initial=score.review_reason,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"comment_{cid}"] = forms.CharField(
+                label=_("Comment to the unit"),
+                required=False,
+                initial=score.comment,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def rows(self):
+        for score in self.scores:
+            cid = score.criterion_id
+            yield score, self[f"points_{cid}"], self[f"reason_{cid}"], self[f"comment_{cid}"]
+
+    def entries(self) -> dict[int, Entry]:
+        return {
+            s.criterion_id: Entry(
+                self.cleaned_data[f"points_{s.criterion_id}"],
+                self.cleaned_data[f"reason_{s.criterion_id}"].strip(),
+                self.cleaned_data[f"comment_{s.criterion_id}"].strip(),
+            )
+            for s in self.scores
+        }
+
+    def return_note(self) -> str:
+        """The overall comment, or the criterion comments gathered when it is empty."""
+        note = self.cleaned_data["note"].strip()
+        if note:
+            return note
+        return "; ".join(
+            f"{s.criterion.code}: {self.cleaned_data[f'comment_{s.criterion_id}'].strip()}"
+            for s in self.scores
+            if self.cleaned_data[f"comment_{s.criterion_id}"].strip()
+        )
+
+
+class NoTthcForm(VersionedForm):
+    note = forms.CharField(
+        label=_("Why no procedure arose"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReasonForm(forms.Form):
+    note = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DeadlineForm(forms.Form):
+    deadline = forms.DateField(
+        label=_("New deadline"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=_("Reason"), required=False)
+
+
+class BoardFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    group = forms.ChoiceField(label=_("Group"), required=False)
+
+    def __init__(self, *args, statuses, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All statuses")), *statuses]
+        self.fields["group"].choices = [("", _("All groups")), *groups]

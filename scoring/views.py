@@ -1,0 +1,339 @@
+"""Scoring pages. Thin: fetch through ``scoring.access``, call ``scoring.domain``, redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from scoring import access, domain
+from scoring.domain import ScoringError, Transition
+from scoring.forms import (
+    BoardFilterForm,
+    DeadlineForm,
+    NoTthcForm,
+    ReasonForm,
+    ReviewForm,
+    SelfScoreForm,
+)
+from scoring.models import DossierStats, EventKind, Evidence, Score, ScorecardStatus, SurveySummary
+from scoring.results import board_rows, group_choices, grouped
+from units.access import scorable_units
+
+
+def _scores(card) -> list[Score]:
+    return list(
+        card.scores.select_related("criterion")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at")))
+        .order_by("criterion__order")
+    )
+
+
+def _fail(request: HttpRequest, exc: ScoringError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    cards = (
+        access.scorecards_for(request.user)
+        .filter(unit__in=scorable_units(request.user))
+        .select_related("unit", "period")
+        .order_by("-period__year", "-period__quarter", "unit__order")
+    )
+    periods = access.periods_for(request.user).select_related("organizer")
+    if len(cards) == 1 and not periods and cards[0].is_editable_by_unit:
+        return redirect("scoring:scorecard", cards[0].pk)
+    return render(request, "scoring/home.html", {"cards": cards, "periods": periods})
+
+
+@login_required
+def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
+    card = access.get_scorecard(request.user, pk)
+    editable = card.is_editable_by_unit and access.can_self_score(request.user, card)
+    scores = _scores(card)
+    form = SelfScoreForm(
+        request.POST or None,
+        request.FILES or None,
+        scores=scores,
+        initial={"version": card.version},
+    )
+    if request.method == "POST":
+        if not access.can_self_score(request.user, card):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                card = domain.save_self_assessment(
+                    card,
+                    form.entries(),
+                    form.uploads(),
+                    actor=request.user,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ScoringError as exc:
+                _fail(request, exc)
+            else:
+                return _after_save(request, card)
+        else:
+            messages.error(request, _("Nothing was saved: correct the marked fields."))
+    context = {
+        "card": card,
+        "form": form,
+        "editable": editable,
+        "no_tthc_form": NoTthcForm(initial={"version": card.version, "note": card.no_tthc_note}),
+        "bands": card.period.bands,
+        "can_review": access.can_review(request.user, card),
+        "return_note": _last_return_note(card),
+    }
+    return render(request, "scoring/scorecard.html", context)
+
+
+def _last_return_note(card) -> str:
+    event = card.events.filter(kind=EventKind.RETURNED).order_by("-created_at", "-id").first()
+    return event.note if event else ""
+
+
+def _after_save(request: HttpRequest, card) -> HttpResponse:
+    if request.POST.get("action") != "submit":
+        messages.success(request, _("Saved as a draft."))
+        return redirect("scoring:scorecard", card.pk)
+    try:
+        domain.transition(card, Transition.SUBMIT, actor=request.user)
+    except ScoringError as exc:
+        messages.warning(request, _("Saved as a draft, but not submitted:"))
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Submitted for review."))
+    return redirect("scoring:scorecard", card.pk)
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    card = access.get_scorecard(request.user, pk, action="self")
+    form = NoTthcForm(request.POST)
+    version = form.cleaned_data["version"] if form.is_valid() else None
+    try:
+        domain.transition(card, Transition.SUBMIT, actor=request.user, expected_version=version)
+    except ScoringError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Submitted for review."))
+    return redirect("scoring:scorecard", card.pk)
+
+
+@login_required
+@require_POST
+def no_tthc(request: HttpRequest, pk: int) -> HttpResponse:
+    card = access.get_scorecard(request.user, pk, action="self")
+    form = NoTthcForm(request.POST)
+    declared = request.POST.get("action") != "withdraw"
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete; reload the page and try again."))
+        return redirect("scoring:scorecard", card.pk)
+    try:
+        domain.declare_no_tthc(
+            card,
+            declared,
+            form.cleaned_data["note"].strip(),
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except ScoringError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Declared: no procedure arose this quarter.")
+            if declared
+            else _("Declaration withdrawn: score the criteria."),
+        )
+    return redirect("scoring:scorecard", card.pk)
+
+
+@login_required
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    card = access.get_scorecard(request.user, pk)
+    events = card.events.select_related("actor").order_by("-created_at", "-id")
+    return render(request, "scoring/history.html", {"card": card, "events": events})
+
+
+@login_required
+def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+    evidence = access.get_evidence(request.user, pk)
+    response = FileResponse(
+        evidence.file.open("rb"),
+        content_type=evidence.content_type,
+        filename=evidence.original_name,
+    )
+    inline = (
+        evidence.content_type.startswith("image/") or evidence.content_type == "application/pdf"
+    )
+    if inline:
+        response.headers["Content-Disposition"] = response.headers["Content-Disposition"].replace(
+            "attachment", "inline"
+        )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = access.get_evidence(request.user, pk, action="self")
+    card_pk = evidence.score.scorecard_id
+    try:
+        domain.remove_evidence(evidence, actor=request.user)
+    except ScoringError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Evidence file removed."))
+    return redirect("scoring:scorecard", card_pk)
+
+
+@login_required
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    card = access.get_scorecard(request.user, pk, action="review")
+    scores = _scores(card)
+    form = ReviewForm(request.POST or None, scores=scores, initial={"version": card.version})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                card = _apply_review(request, card, form)
+            except ScoringError as exc:
+                _fail(request, exc)
+            else:
+                return redirect("scoring:review", card.pk)
+        else:
+            messages.error(request, _("Nothing was saved: correct the marked fields."))
+    period = card.period
+    quarter = {"unit": card.unit, "year": period.year, "quarter": period.quarter}
+    context = {
+        "card": card,
+        "form": form,
+        "editable": card.status == ScorecardStatus.SUBMITTED,
+        "stats": DossierStats.objects.filter(**quarter).first(),
+        "survey": SurveySummary.objects.filter(**quarter).first(),
+        "reason_form": ReasonForm(),
+        "deadline_form": DeadlineForm(initial={"deadline": card.effective_deadline}),
+    }
+    return render(request, "scoring/review.html", context)
+
+
+def _apply_review(request: HttpRequest, card, form: ReviewForm):
+    """Save the review, then return or approve when that button was pressed."""
+    version = form.cleaned_data["version"]
+    action = request.POST.get("action", "save")
+    card = domain.record_review(card, form.entries(), actor=request.user, expected_version=version)
+    if action == "return":
+        card = domain.transition(
+            card, Transition.RETURN, actor=request.user, note=form.return_note()
+        )
+        messages.success(request, _("Returned to the unit for correction."))
+    elif action == "approve":
+        card = domain.transition(
+            card, Transition.APPROVE, actor=request.user, note=form.cleaned_data["note"].strip()
+        )
+        messages.success(request, _("Approved."))
+    else:
+        messages.success(request, _("Review saved."))
+    return card
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    card = access.get_scorecard(request.user, pk, action="review")
+    form = ReasonForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        domain.transition(card, Transition.REOPEN, actor=request.user, note=note)
+    except ScoringError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Reopened for review."))
+    return redirect("scoring:review", card.pk)
+
+
+@login_required
+@require_POST
+def extend_deadline(request: HttpRequest, pk: int) -> HttpResponse:
+    card = access.get_scorecard(request.user, pk, action="review")
+    form = DeadlineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a valid date."))
+        return redirect("scoring:review", card.pk)
+    try:
+        domain.extend_deadline(
+            card, form.cleaned_data["deadline"], actor=request.user, note=form.cleaned_data["note"]
+        )
+    except ScoringError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Deadline extended."))
+    return redirect("scoring:review", card.pk)
+
+
+@login_required
+def board(request: HttpRequest, pk: int) -> HttpResponse:
+    period = access.get_period(request.user, pk)
+    cards = list(period.scorecards.select_related("unit").order_by("unit__order", "unit__name"))
+    counts = dict(period.scorecards.values_list("status").annotate(n=Count("id")))
+    filters = BoardFilterForm(
+        request.GET, statuses=ScorecardStatus.choices, groups=group_choices(cards)
+    )
+    status = group = ""
+    if filters.is_valid():
+        status, group = filters.cleaned_data["status"], filters.cleaned_data["group"]
+    shown = [
+        c
+        for c in cards
+        if (not status or c.status == status) and (not group or c.unit.report_group == group)
+    ]
+    context = {
+        "period": period,
+        "groups": grouped(board_rows(shown, timezone.localdate()), cards),
+        "counts": [
+            (value, label, counts.get(value, 0)) for value, label in ScorecardStatus.choices
+        ],
+        "total": len(cards),
+        "filters": filters,
+        "can_review": access.can_review_period(request.user, period),
+    }
+    return render(request, "scoring/board.html", context)
+
+
+@login_required
+@require_POST
+def bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    period = access.get_period(request.user, pk, action="review")
+    ids = [int(i) for i in request.POST.getlist("cards") if i.isdigit()]
+    cards = period.scorecards.filter(pk__in=ids).prefetch_related("scores")
+    approved, skipped = domain.bulk_approve(cards, actor=request.user)
+    if approved:
+        messages.success(request, _("Approved %(n)s scorecards.") % {"n": len(approved)})
+    if skipped:
+        names = ", ".join(c.unit.short_name for c in skipped)
+        messages.warning(
+            request,
+            _("Not approved (not submitted, or adjusted: review them one by one): %(names)s.")
+            % {"names": names},
+        )
+    if not ids:
+        messages.error(request, _("Select at least one scorecard."))
+    return redirect("scoring:board", period.pk)
+
+
+@login_required
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    period = access.get_period(request.user, pk)
+    cards = list(period.scorecards.select_related("unit").order_by("unit__order", "unit__name"))
+    ranked = sorted(cards, key=lambda c: (c.no_tthc, c.rank or 10**9, c.unit.order))
+    context = {"period": period, "groups": grouped(ranked, cards)}
+    return render(request, "scoring/results.html", context)
