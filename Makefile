@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup check-system messages lint format clean
+.PHONY: run test setup messages lint format clean
 
 run: setup
 	$(BIN)/python manage.py migrate --no-input
@@ -16,6 +16,7 @@ run: setup
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: setup
+	@sh bin/system-deps
 	$(BIN)/pytest
 
 setup: $(VENV)/.installed messages
