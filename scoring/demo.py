@@ -16,10 +16,11 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from criteria.loader import load_criteria_file
 from scoring import domain
-from scoring.models import DossierStats, Period, SurveySummary
+from scoring.models import DossierStats, EventKind, Period, ScorecardEvent, SurveySummary
 from units.models import Membership, Role, Unit, UnitKind
 
 DEMO_PASSWORD = "tthc-demo-2021"
@@ -222,6 +223,7 @@ def build_demo() -> DemoResult:
     if created:
         _stats(units)
         _score(district, criteria_set, units)
+        _backdate(district)
     return DemoResult(created=created, users=users)
 
 
@@ -332,6 +334,32 @@ def _score(district: Unit, criteria_set, units: dict[str, Unit]) -> None:
             }
             card = domain.record_review(card, review, actor=reviewer)
         domain.transition(card, domain.Transition.APPROVE, actor=reviewer)
+
+
+def _backdate(district: Unit) -> None:
+    """Put the demo's timestamps in the quarter it replays, instead of today.
+
+    The workflow stamps the real time; the demo is a 2021 quarter, so its history is moved
+    to plausible 2021 dates (self-scoring by 24/6, appraisal by 02/7).
+    """
+    period = Period.objects.get(organizer=district, year=YEAR, quarter=QUARTER)
+    tz = timezone.get_default_timezone()
+    submitted = datetime.datetime(2021, 6, 24, 9, 30, tzinfo=tz)
+    approved = datetime.datetime(2021, 7, 2, 15, 0, tzinfo=tz)
+    period.scorecards.update(submitted_at=submitted, approved_at=approved)
+    events = ScorecardEvent.objects.filter(scorecard__period=period)
+    events.filter(kind=EventKind.OPENED).update(
+        created_at=datetime.datetime(2021, 6, 1, 8, 0, tzinfo=tz)
+    )
+    events.filter(kind__in=[EventKind.SELF_SCORED, EventKind.NO_TTHC]).update(
+        created_at=submitted - datetime.timedelta(hours=1)
+    )
+    events.filter(kind=EventKind.SUBMITTED).update(created_at=submitted)
+    events.filter(kind=EventKind.REVIEWED).update(created_at=approved - datetime.timedelta(hours=2))
+    events.filter(kind=EventKind.APPROVED).update(created_at=approved)
+    Period.objects.filter(pk=period.pk).update(
+        created_at=datetime.datetime(2021, 6, 1, 8, 0, tzinfo=tz)
+    )
 
 
 def _points(spec: DemoUnit, code: str) -> int:
