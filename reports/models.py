@@ -1,1 +1,149 @@
-# The quarterly report model arrives with the reports issue.
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from scoring.models import Period
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+    SIGNED = "signed", _("Signed")
+
+
+class Report(models.Model):
+    """The quarterly report of a period: drafted from the data, edited, approved, signed.
+
+    The prose sections are drafted by ``reports.drafting`` and may be edited until approval.
+    Approval freezes ``snapshot`` (the results table and the facts the prose cites); the
+    approved and signed PDFs are rendered from it, so later score changes never alter them.
+    """
+
+    period = models.OneToOneField(
+        Period, verbose_name=_("period"), on_delete=models.PROTECT, related_name="report"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    number = models.CharField(_("number"), max_length=20, blank=True)
+    symbol = models.CharField(_("symbol"), max_length=40, default="BC-UBND")
+    issuer_parent = models.CharField(
+        _("issuing body (first line)"), max_length=120, default="ỦY BAN NHÂN DÂN"
+    )
+    issuer = models.CharField(_("issuing body (second line)"), max_length=120, blank=True)
+    place = models.CharField(_("place"), max_length=80, blank=True)
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    subject = models.TextField(_("subject"), blank=True)
+    basis = models.TextField(_("basis paragraph"), blank=True)
+    aggregation = models.TextField(_("what was aggregated"), blank=True)
+    evaluation = models.TextField(_("1. Evaluation"), blank=True)
+    specific = models.TextField(_("2. Specific results"), blank=True)
+    issues = models.TextField(_("3. Shortcomings"), blank=True, help_text=_("One bullet per line."))
+    closing = models.TextField(_("closing sentence"), blank=True)
+    distribution = models.TextField(
+        _("distribution list"), blank=True, help_text=_("One recipient per line.")
+    )
+    authority = models.CharField(
+        _("signing authority"), max_length=120, default="TM. ỦY BAN NHÂN DÂN"
+    )
+    signer_title = models.CharField(_("signer's title"), max_length=120, default="CHỦ TỊCH")
+    signer_name = models.CharField(_("signer's name"), max_length=120, blank=True)
+    online_threshold = models.DecimalField(
+        _("online intake threshold"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.300"),
+        help_text=_("Below this share of dossiers received online, the report calls it low."),
+    )
+    snapshot = models.JSONField(_("frozen results"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    pdf = models.FileField(_("approved PDF"), upload_to="reports/", blank=True, max_length=300)
+    pdf_sha256 = models.CharField(_("approved PDF SHA-256"), max_length=64, blank=True)
+    signed_pdf = models.FileField(_("signed PDF"), upload_to="reports/", blank=True, max_length=300)
+    signed_sha256 = models.CharField(_("signed PDF SHA-256"), max_length=64, blank=True)
+    certificate_subject = models.TextField(_("certificate subject"), blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+
+    def __str__(self) -> str:
+        return f"{self.number_symbol or '…'} — {self.period}"
+
+    @property
+    def number_symbol(self) -> str:
+        return f"{self.number}/{self.symbol}" if self.number else ""
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ReportStatus.DRAFT
+
+    def distribution_lines(self) -> list[str]:
+        return [line.strip() for line in self.distribution.splitlines() if line.strip()]
+
+    def issue_lines(self) -> list[str]:
+        return [
+            line.strip().lstrip("-– ").strip() for line in self.issues.splitlines() if line.strip()
+        ]
+
+
+class RenderJob(models.Model):
+    """A report rendering that runs after the request, with its progress for the page to show."""
+
+    class Kind(models.TextChoices):
+        DRAFT = "draft", _("Draft PDF")
+        APPROVED = "approved", _("Approved PDF")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="jobs"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DRAFT)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    output = models.FileField(_("output"), upload_to="reports/jobs/", blank=True, max_length=300)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("render job")
+        verbose_name_plural = _("render jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.kind} {self.state}"

@@ -166,18 +166,15 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     evidence = access.get_evidence(request.user, pk)
+    inline = (
+        evidence.content_type.startswith("image/") or evidence.content_type == "application/pdf"
+    )
     response = FileResponse(
         evidence.file.open("rb"),
         content_type=evidence.content_type,
         filename=evidence.original_name,
+        as_attachment=not inline,
     )
-    inline = (
-        evidence.content_type.startswith("image/") or evidence.content_type == "application/pdf"
-    )
-    if inline:
-        response.headers["Content-Disposition"] = response.headers["Content-Disposition"].replace(
-            "attachment", "inline"
-        )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox"
     return response

@@ -122,6 +122,20 @@ DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "tthc-scoring@localhost")
 # Largest evidence file accepted, in bytes.
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))
 
+# Long report renderings run after the request (reports.tasks).
+TASKS = {"default": {"BACKEND": os.getenv("TASKS_BACKEND", "reports.tasks.BackgroundThreadBackend")}}
+
+# Periods with more units than this render their approved PDF after the request.
+REPORT_INLINE_UNITS = envint("REPORT_INLINE_UNITS", "100")
+
+# Digital signatures (pyHanko). In development with no certificate configured, a demo
+# certificate, clearly labelled as having no legal value, is generated under var/signing.
+SIGNING_DIR = Path(os.getenv("SIGNING_DIR", BASE_DIR / "var" / "signing"))
+SIGNING_PKCS12_PATH = os.getenv("SIGNING_PKCS12_PATH", "")
+SIGNING_PKCS12_PASSWORD = os.getenv("SIGNING_PKCS12_PASSWORD", "")
+SIGNING_TRUST_ROOTS = envlist("SIGNING_TRUST_ROOTS", "")
+SIGNING_DEMO = envbool("SIGNING_DEMO", "true" if DEBUG and not SIGNING_PKCS12_PATH else "false")
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "true")
     CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", "true")

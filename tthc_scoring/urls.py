@@ -12,6 +12,7 @@ admin.site.index_title = _("Data administration")
 urlpatterns = [
     path("", scoring_views.home, name="home"),
     path("", include("scoring.urls")),
+    path("", include("reports.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

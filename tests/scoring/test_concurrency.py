@@ -14,7 +14,9 @@ import html
 import re
 import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -73,9 +75,10 @@ def stale_message() -> str:
         return StaleScorecard().messages[0]
 
 
-def race(workers: dict[str, callable]) -> dict:
-    """Run each worker in its own thread, released together by a barrier; return the results.
+def race(workers: dict[str, Callable[[threading.Barrier], object]]) -> dict:
+    """Run each worker in its own thread and return their results by name.
 
+    Workers get a shared barrier and wait on it just before the step that must coincide.
     Each thread closes its database connection when it ends. An unexpected exception in a
     worker fails the test in the main thread.
     """
@@ -84,10 +87,10 @@ def race(workers: dict[str, callable]) -> dict:
 
     def run(name, work):
         try:
-            barrier.wait()
-            results[name] = work()
+            results[name] = work(barrier)
         except BaseException as exc:
             errors[name] = exc
+            barrier.abort()  # do not leave the other session waiting for this one
         finally:
             connection.close()
 
@@ -98,7 +101,9 @@ def race(workers: dict[str, callable]) -> dict:
         thread.join(TIMEOUT)
     assert not any(thread.is_alive() for thread in threads), "a session never finished"
     if errors:
-        raise next(iter(errors.values()))
+        # The session that failed first, not the one that found the barrier broken.
+        first = [e for e in errors.values() if not isinstance(e, threading.BrokenBarrierError)]
+        raise (first or list(errors.values()))[0]
     return results
 
 
@@ -121,6 +126,33 @@ def self_scored_events(card: Scorecard) -> int:
     return card.events.filter(kind=EventKind.SELF_SCORED).count()
 
 
+def load_and_save(client: Client, url: str, version: int, values: dict, barrier):
+    """One browser session: load the scorecard page, then press "Save" with ``values``."""
+    page = client.get(url)
+    assert page.status_code == 200
+    seen = set(VERSION_INPUT.findall(page.content.decode()))
+    assert seen == {str(version)}, f"the page was loaded at version {seen}, not {version}"
+    data = {"version": seen.pop(), "action": "save"}
+    for cid, (points, note) in values.items():
+        data[f"points_{cid}"] = str(points)
+        data[f"note_{cid}"] = note
+    barrier.wait()  # both pages are loaded at the same version; now both press "Save"
+    return client.post(url, data)
+
+
+def save_at(card_pk: int, actor, version: int, values: dict, barrier) -> str:
+    """Save ``values`` through the domain, expecting ``version``; "saved" or "stale"."""
+    opened = Scorecard.objects.get(pk=card_pk)
+    assert opened.version == version
+    entries = {cid: Entry(points, note) for cid, (points, note) in values.items()}
+    barrier.wait()
+    try:
+        record_self_scores(opened, entries, actor=actor, expected_version=version)
+    except StaleScorecard:
+        return "stale"
+    return "saved"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_sessions_posting_the_same_version_one_wins(card, two_staff, slow_lock):
     url = reverse("scoring:scorecard", args=[card.pk])
@@ -136,23 +168,15 @@ def test_two_sessions_posting_the_same_version_one_wins(card, two_staff, slow_lo
         version = Scorecard.objects.get(pk=card.pk).version
         events = self_scored_events(card)
         wanted = {
-            name: values_for(ids, round_no, offset, name)
-            for offset, name in enumerate(clients)
+            name: values_for(ids, round_no, offset, name) for offset, name in enumerate(clients)
         }
 
-        def session(name):
-            client = clients[name]
-            page = client.get(url)
-            assert page.status_code == 200
-            seen = set(VERSION_INPUT.findall(page.content.decode()))
-            assert seen == {str(version)}, f"{name} loaded version {seen}, expected {version}"
-            data = {"version": str(version), "action": "save"}
-            for cid, (points, note) in wanted[name].items():
-                data[f"points_{cid}"] = str(points)
-                data[f"note_{cid}"] = note
-            return client.post(url, data)
-
-        responses = race({name: (lambda name=name: session(name)) for name in clients})
+        responses = race(
+            {
+                name: partial(load_and_save, client, url, version, wanted[name])
+                for name, client in clients.items()
+            }
+        )
 
         winners = [name for name, r in responses.items() if r.status_code == 302]
         losers = [name for name, r in responses.items() if r.status_code != 302]
@@ -181,20 +205,12 @@ def test_two_domain_saves_with_the_same_expected_version_one_wins(card, two_staf
             name: values_for(ids, round_no, offset, name) for offset, name in enumerate(actors)
         }
 
-        def save(name):
-            entries = {cid: Entry(points, note) for cid, (points, note) in wanted[name].items()}
-            try:
-                record_self_scores(
-                    Scorecard.objects.get(pk=card.pk),
-                    entries,
-                    actor=actors[name],
-                    expected_version=version,
-                )
-            except StaleScorecard:
-                return "stale"
-            return "saved"
-
-        outcomes = race({name: (lambda name=name: save(name)) for name in actors})
+        outcomes = race(
+            {
+                name: partial(save_at, card.pk, actor, version, wanted[name])
+                for name, actor in actors.items()
+            }
+        )
 
         assert sorted(outcomes.values()) == ["saved", "stale"], f"round {round_no}: {outcomes}"
         winner = next(name for name, outcome in outcomes.items() if outcome == "saved")

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("periods/<int:pk>/report/", views.report, name="report"),
+    path("periods/<int:pk>/report/approve/", views.approve, name="approve"),
+    path("periods/<int:pk>/report/withdraw/", views.withdraw, name="withdraw"),
+    path("periods/<int:pk>/report/sign/", views.sign, name="sign"),
+    path("periods/<int:pk>/report/upload-signed/", views.upload_signed, name="upload_signed"),
+    path("periods/<int:pk>/report/<str:kind>", views.download, name="download"),
+    path("report-jobs/<int:pk>/", views.job, name="job"),
+]

@@ -1,0 +1,325 @@
+"""Who may open which page: one table over every URL of the site and every persona.
+
+The object under test is always ``staff``'s own scorecard (commune 0 of Tuần Giáo), with one
+evidence file, in the period Tuần Giáo opened. Outsiders (another unit's staff, a reviewer of
+another district) get a 404 on it, never a 403: they must not learn that it exists. A persona
+that may see it but not do the action gets a 403. Anonymous visitors go to the login page.
+
+A refused or completed POST that a persona is allowed to attempt redirects (302) or re-renders
+the form with an error (200); what matters here is that it got past the permission check.
+"""
+
+from functools import partial
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from scoring.domain import add_evidence
+from scoring.files import check_evidence_file
+from scoring.models import Evidence, Scorecard
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+# Which object each URL points at: the scorecard, its evidence file, its period, or nothing.
+TARGET = {
+    "home": None,
+    "password_change": None,
+    "password_change_done": None,
+    "scoring:scorecard": "card",
+    "scoring:submit": "card",
+    "scoring:no_tthc": "card",
+    "scoring:history": "card",
+    "scoring:review": "card",
+    "scoring:reopen": "card",
+    "scoring:deadline": "card",
+    "scoring:evidence": "evidence",
+    "scoring:evidence_delete": "evidence",
+    "scoring:board": "period",
+    "scoring:bulk_approve": "period",
+    "scoring:results": "period",
+}
+
+# Tested on their own below: they are the way in and out, not pages behind the login.
+SEPARATELY_TESTED = {"login", "logout"}
+
+# (persona, method, URL name, expected status)
+# Personas: anonymous; staff (the scorecard's own unit); other_staff (another commune of the
+# same district); outside_reviewer (reviewer of a neighbouring district); reviewer and leader
+# (of Tuần Giáo district).
+TABLE = [
+    # Home: a unit user with one editable scorecard and no board goes straight to it.
+    ("anonymous", "GET", "home", 302),
+    ("staff", "GET", "home", 302),
+    ("other_staff", "GET", "home", 302),
+    ("outside_reviewer", "GET", "home", 200),
+    ("reviewer", "GET", "home", 200),
+    ("leader", "GET", "home", 200),
+    # Password change: every signed-in user.
+    ("anonymous", "GET", "password_change", 302),
+    ("staff", "GET", "password_change", 200),
+    ("other_staff", "GET", "password_change", 200),
+    ("outside_reviewer", "GET", "password_change", 200),
+    ("reviewer", "GET", "password_change", 200),
+    ("leader", "GET", "password_change", 200),
+    ("anonymous", "GET", "password_change_done", 302),
+    ("staff", "GET", "password_change_done", 200),
+    ("other_staff", "GET", "password_change_done", 200),
+    ("outside_reviewer", "GET", "password_change_done", 200),
+    ("reviewer", "GET", "password_change_done", 200),
+    ("leader", "GET", "password_change_done", 200),
+    # Scorecard: seen by its unit and by the district; self-scored only by its unit.
+    ("anonymous", "GET", "scoring:scorecard", 302),
+    ("staff", "GET", "scoring:scorecard", 200),
+    ("other_staff", "GET", "scoring:scorecard", 404),
+    ("outside_reviewer", "GET", "scoring:scorecard", 404),
+    ("reviewer", "GET", "scoring:scorecard", 200),
+    ("leader", "GET", "scoring:scorecard", 200),
+    ("anonymous", "POST", "scoring:scorecard", 302),
+    ("staff", "POST", "scoring:scorecard", 302),
+    ("other_staff", "POST", "scoring:scorecard", 404),
+    ("outside_reviewer", "POST", "scoring:scorecard", 404),
+    ("reviewer", "POST", "scoring:scorecard", 403),
+    ("leader", "POST", "scoring:scorecard", 403),
+    # Submit: the unit's staff only.
+    ("anonymous", "GET", "scoring:submit", 302),
+    ("staff", "GET", "scoring:submit", 405),
+    ("other_staff", "GET", "scoring:submit", 405),
+    ("outside_reviewer", "GET", "scoring:submit", 405),
+    ("reviewer", "GET", "scoring:submit", 405),
+    ("leader", "GET", "scoring:submit", 405),
+    ("anonymous", "POST", "scoring:submit", 302),
+    ("staff", "POST", "scoring:submit", 302),
+    ("other_staff", "POST", "scoring:submit", 404),
+    ("outside_reviewer", "POST", "scoring:submit", 404),
+    ("reviewer", "POST", "scoring:submit", 403),
+    ("leader", "POST", "scoring:submit", 403),
+    # "No procedure arose": the unit's staff only.
+    ("anonymous", "GET", "scoring:no_tthc", 302),
+    ("staff", "GET", "scoring:no_tthc", 405),
+    ("other_staff", "GET", "scoring:no_tthc", 405),
+    ("outside_reviewer", "GET", "scoring:no_tthc", 405),
+    ("reviewer", "GET", "scoring:no_tthc", 405),
+    ("leader", "GET", "scoring:no_tthc", 405),
+    ("anonymous", "POST", "scoring:no_tthc", 302),
+    ("staff", "POST", "scoring:no_tthc", 302),
+    ("other_staff", "POST", "scoring:no_tthc", 404),
+    ("outside_reviewer", "POST", "scoring:no_tthc", 404),
+    ("reviewer", "POST", "scoring:no_tthc", 403),
+    ("leader", "POST", "scoring:no_tthc", 403),
+    # History: whoever sees the scorecard.
+    ("anonymous", "GET", "scoring:history", 302),
+    ("staff", "GET", "scoring:history", 200),
+    ("other_staff", "GET", "scoring:history", 404),
+    ("outside_reviewer", "GET", "scoring:history", 404),
+    ("reviewer", "GET", "scoring:history", 200),
+    ("leader", "GET", "scoring:history", 200),
+    # Review: the district's reviewers only (the POST re-renders: a draft cannot be reviewed).
+    ("anonymous", "GET", "scoring:review", 302),
+    ("staff", "GET", "scoring:review", 403),
+    ("other_staff", "GET", "scoring:review", 404),
+    ("outside_reviewer", "GET", "scoring:review", 404),
+    ("reviewer", "GET", "scoring:review", 200),
+    ("leader", "GET", "scoring:review", 403),
+    ("anonymous", "POST", "scoring:review", 302),
+    ("staff", "POST", "scoring:review", 403),
+    ("other_staff", "POST", "scoring:review", 404),
+    ("outside_reviewer", "POST", "scoring:review", 404),
+    ("reviewer", "POST", "scoring:review", 200),
+    ("leader", "POST", "scoring:review", 403),
+    # Reopen: the district's reviewers only.
+    ("anonymous", "GET", "scoring:reopen", 302),
+    ("staff", "GET", "scoring:reopen", 405),
+    ("other_staff", "GET", "scoring:reopen", 405),
+    ("outside_reviewer", "GET", "scoring:reopen", 405),
+    ("reviewer", "GET", "scoring:reopen", 405),
+    ("leader", "GET", "scoring:reopen", 405),
+    ("anonymous", "POST", "scoring:reopen", 302),
+    ("staff", "POST", "scoring:reopen", 403),
+    ("other_staff", "POST", "scoring:reopen", 404),
+    ("outside_reviewer", "POST", "scoring:reopen", 404),
+    ("reviewer", "POST", "scoring:reopen", 302),
+    ("leader", "POST", "scoring:reopen", 403),
+    # Extend a unit's deadline: the district's reviewers only.
+    ("anonymous", "GET", "scoring:deadline", 302),
+    ("staff", "GET", "scoring:deadline", 405),
+    ("other_staff", "GET", "scoring:deadline", 405),
+    ("outside_reviewer", "GET", "scoring:deadline", 405),
+    ("reviewer", "GET", "scoring:deadline", 405),
+    ("leader", "GET", "scoring:deadline", 405),
+    ("anonymous", "POST", "scoring:deadline", 302),
+    ("staff", "POST", "scoring:deadline", 403),
+    ("other_staff", "POST", "scoring:deadline", 404),
+    ("outside_reviewer", "POST", "scoring:deadline", 404),
+    ("reviewer", "POST", "scoring:deadline", 302),
+    ("leader", "POST", "scoring:deadline", 403),
+    # Evidence file: whoever sees the scorecard.
+    ("anonymous", "GET", "scoring:evidence", 302),
+    ("staff", "GET", "scoring:evidence", 200),
+    ("other_staff", "GET", "scoring:evidence", 404),
+    ("outside_reviewer", "GET", "scoring:evidence", 404),
+    ("reviewer", "GET", "scoring:evidence", 200),
+    ("leader", "GET", "scoring:evidence", 200),
+    # Remove an evidence file: the unit's staff only.
+    ("anonymous", "GET", "scoring:evidence_delete", 302),
+    ("staff", "GET", "scoring:evidence_delete", 405),
+    ("other_staff", "GET", "scoring:evidence_delete", 405),
+    ("outside_reviewer", "GET", "scoring:evidence_delete", 405),
+    ("reviewer", "GET", "scoring:evidence_delete", 405),
+    ("leader", "GET", "scoring:evidence_delete", 405),
+    ("anonymous", "POST", "scoring:evidence_delete", 302),
+    ("staff", "POST", "scoring:evidence_delete", 302),
+    ("other_staff", "POST", "scoring:evidence_delete", 404),
+    ("outside_reviewer", "POST", "scoring:evidence_delete", 404),
+    ("reviewer", "POST", "scoring:evidence_delete", 403),
+    ("leader", "POST", "scoring:evidence_delete", 403),
+    # The period's board: the district's reviewers and leaders; units never see it.
+    ("anonymous", "GET", "scoring:board", 302),
+    ("staff", "GET", "scoring:board", 404),
+    ("other_staff", "GET", "scoring:board", 404),
+    ("outside_reviewer", "GET", "scoring:board", 404),
+    ("reviewer", "GET", "scoring:board", 200),
+    ("leader", "GET", "scoring:board", 200),
+    # Bulk approval from the board: the district's reviewers only.
+    ("anonymous", "GET", "scoring:bulk_approve", 302),
+    ("staff", "GET", "scoring:bulk_approve", 405),
+    ("other_staff", "GET", "scoring:bulk_approve", 405),
+    ("outside_reviewer", "GET", "scoring:bulk_approve", 405),
+    ("reviewer", "GET", "scoring:bulk_approve", 405),
+    ("leader", "GET", "scoring:bulk_approve", 405),
+    ("anonymous", "POST", "scoring:bulk_approve", 302),
+    ("staff", "POST", "scoring:bulk_approve", 404),
+    ("other_staff", "POST", "scoring:bulk_approve", 404),
+    ("outside_reviewer", "POST", "scoring:bulk_approve", 404),
+    ("reviewer", "POST", "scoring:bulk_approve", 302),
+    ("leader", "POST", "scoring:bulk_approve", 403),
+    # The period's results: the district's reviewers and leaders.
+    ("anonymous", "GET", "scoring:results", 302),
+    ("staff", "GET", "scoring:results", 404),
+    ("other_staff", "GET", "scoring:results", 404),
+    ("outside_reviewer", "GET", "scoring:results", 404),
+    ("reviewer", "GET", "scoring:results", 200),
+    ("leader", "GET", "scoring:results", 200),
+]
+
+
+@pytest.fixture
+def card(period, tuan_giao, staff) -> Scorecard:
+    return period.scorecards.get(unit=tuan_giao.communes[0])
+
+
+@pytest.fixture
+def evidence(card, staff) -> Evidence:
+    score = card.scores.order_by("criterion__order").first()
+    upload = SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")
+    return add_evidence(score, upload, check_evidence_file(upload), actor=staff)
+
+
+@pytest.fixture
+def personas(staff, other_staff, outside_reviewer, reviewer, leader) -> dict:
+    return {
+        "anonymous": None,
+        "staff": staff,
+        "other_staff": other_staff,
+        "outside_reviewer": outside_reviewer,
+        "reviewer": reviewer,
+        "leader": leader,
+    }
+
+
+def url_for(name: str, card: Scorecard, evidence: Evidence) -> str:
+    target = {"card": card, "evidence": evidence, "period": card.period, None: None}[TARGET[name]]
+    return reverse(name, args=[target.pk] if target else [])
+
+
+@pytest.mark.parametrize(
+    ("persona", "method", "name", "expected"),
+    TABLE,
+    ids=[f"{persona}-{method}-{name}-{expected}" for persona, method, name, expected in TABLE],
+)
+def test_it_answers_each_persona_with_the_expected_status(
+    client, personas, card, evidence, persona, method, name, expected
+):
+    user = personas[persona]
+    if user is not None:
+        client.force_login(user)
+    url = url_for(name, card, evidence)
+    card.refresh_from_db()
+    send = client.get if method == "GET" else partial(client.post, data={"version": card.version})
+
+    response = send(url)
+
+    assert response.status_code == expected
+    if user is None:
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_table_has_every_persona_on_every_url_and_method():
+    cases = {(method, name) for _persona, method, name, _expected in TABLE}
+    rows = [(persona, method, name) for persona, method, name, _expected in TABLE]
+    personas = {persona for persona, *_rest in TABLE}
+
+    assert len(rows) == len(set(rows))
+    assert len(rows) == len(cases) * len(personas)
+
+
+def _named_urls(patterns, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":  # Django's own admin guards itself
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _named_urls(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_url_of_the_site_is_in_the_table():
+    covered = {name for _persona, _method, name, _expected in TABLE} | SEPARATELY_TESTED
+
+    missing = _named_urls(get_resolver().url_patterns) - covered
+
+    assert missing == set()
+
+
+def test_every_url_in_the_table_exists():
+    assert set(TARGET) == {name for _persona, _method, name, _expected in TABLE}
+    assert set(TARGET) <= _named_urls(get_resolver().url_patterns)
+
+
+# Login and logout
+
+
+def test_anyone_can_open_the_login_page(client):
+    response = client.get(reverse("login"))
+
+    assert response.status_code == 200
+
+
+def test_logging_in_leads_home(client, staff):
+    response = client.post(
+        reverse("login"), {"username": "staff", "password": "correct horse battery staple"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_logging_out_takes_a_post_and_leads_to_the_login_page(client, staff):
+    client.force_login(staff)
+
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert "_auth_user_id" not in client.session
+
+
+def test_logging_out_refuses_a_get(client, staff):
+    client.force_login(staff)
+
+    response = client.get(reverse("logout"))
+
+    assert response.status_code == 405
