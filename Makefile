@@ -12,6 +12,7 @@ PORT ?= 8000
 run: setup
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py make_demo_certificate
 	@echo "TTHC Scoring: http://$(HOST):$(PORT)/  (demo users: see README.md)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

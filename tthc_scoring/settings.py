@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "import_export",
+    "tthc_scoring",
     "units",
     "criteria",
     "scoring",
@@ -123,7 +124,9 @@ DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "tthc-scoring@localhost")
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))
 
 # Long report renderings run after the request (reports.tasks).
-TASKS = {"default": {"BACKEND": os.getenv("TASKS_BACKEND", "reports.tasks.BackgroundThreadBackend")}}
+TASKS = {
+    "default": {"BACKEND": os.getenv("TASKS_BACKEND", "reports.tasks.BackgroundThreadBackend")}
+}
 
 # Periods with more units than this render their approved PDF after the request.
 REPORT_INLINE_UNITS = envint("REPORT_INLINE_UNITS", "100")
@@ -139,3 +142,13 @@ SIGNING_DEMO = envbool("SIGNING_DEMO", "true" if DEBUG and not SIGNING_PKCS12_PA
 if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "true")
     CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", "true")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    # fontTools reports every font table it does not subset while WeasyPrint and pyHanko embed
+    # fonts; the PDFs are fine, so keep it to errors.
+    "loggers": {"fontTools": {"level": "ERROR"}},
+}
