@@ -26,7 +26,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
@@ -152,7 +152,7 @@ def validate_external(signed: bytes, approved: bytes) -> Validation:
         raise SigningError(
             _("The signing certificate is not trusted (it does not chain to a configured root).")
         )
-    if status.coverage != fields.SignatureCoverageLevel.ENTIRE_FILE:
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         raise SigningError(_("The file was changed after it was signed."))
     return Validation(
         subject=status.signing_cert.subject.human_friendly,

@@ -650,3 +650,25 @@ def save_self_assessment(
             add_evidence(score, upload, checked, actor=actor)
     card.refresh_from_db()
     return card
+
+
+def apply_review(
+    scorecard: Scorecard,
+    entries: Mapping[int, Entry],
+    *,
+    action: str = "save",
+    note: str = "",
+    actor=None,
+    expected_version: int | None = None,
+) -> Scorecard:
+    """Save a review and, for ``action`` "return" or "approve", make that transition too.
+
+    Side effects: those of ``record_review`` and ``transition``, in one transaction: a refused
+    return or approval also leaves the review unsaved, so the reviewer's page stays current.
+    """
+    names = {"return": Transition.RETURN, "approve": Transition.APPROVE}
+    with transaction.atomic():
+        card = record_review(scorecard, entries, actor=actor, expected_version=expected_version)
+        if action in names:
+            card = transition(card, names[action], actor=actor, note=note)
+    return card

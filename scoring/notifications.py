@@ -3,6 +3,9 @@
 Mail is sent after the transaction commits, so a refused or rolled-back step mails nobody.
 """
 
+import logging
+from smtplib import SMTPException
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
@@ -12,6 +15,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from units.models import Role, Unit
+
+logger = logging.getLogger(__name__)
 
 
 def ancestors(unit: Unit) -> list[Unit]:
@@ -40,11 +45,17 @@ def staff_of(unit: Unit) -> list[str]:
 
 
 def _send(subject: str, template: str, context: dict, recipients: list[str]) -> int:
+    """One message per recipient (nobody sees the others' addresses). A mail server error is
+    logged, never shown to the user whose step has already been saved."""
     if not recipients:
         return 0
     body = render_to_string(template, context)
-    send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)])
-    return len(recipients)
+    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [to]) for to in recipients]
+    try:
+        return send_mass_mail(messages)
+    except (OSError, SMTPException):
+        logger.exception("Could not send %r to %s", subject, recipients)
+        return 0
 
 
 def _link(name: str, pk: int) -> str:

@@ -224,22 +224,22 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _apply_review(request: HttpRequest, card, form: ReviewForm):
-    """Save the review, then return or approve when that button was pressed."""
-    version = form.cleaned_data["version"]
+    """Save the review, and return or approve when that button was pressed (all or nothing)."""
     action = request.POST.get("action", "save")
-    card = domain.record_review(card, form.entries(), actor=request.user, expected_version=version)
-    if action == "return":
-        card = domain.transition(
-            card, Transition.RETURN, actor=request.user, note=form.return_note()
-        )
-        messages.success(request, _("Returned to the unit for correction."))
-    elif action == "approve":
-        card = domain.transition(
-            card, Transition.APPROVE, actor=request.user, note=form.cleaned_data["note"].strip()
-        )
-        messages.success(request, _("Approved."))
-    else:
-        messages.success(request, _("Review saved."))
+    note = form.return_note() if action == "return" else form.cleaned_data["note"].strip()
+    card = domain.apply_review(
+        card,
+        form.entries(),
+        action=action,
+        note=note,
+        actor=request.user,
+        expected_version=form.cleaned_data["version"],
+    )
+    done = {
+        "return": _("Returned to the unit for correction."),
+        "approve": _("Approved."),
+    }
+    messages.success(request, done.get(action, _("Review saved.")))
     return card
 
 
@@ -302,6 +302,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
         "total": len(cards),
         "filters": filters,
         "can_review": access.can_review_period(request.user, period),
+        "has_submitted": any(c.status == ScorecardStatus.SUBMITTED for c in shown),
     }
     return render(request, "scoring/board.html", context)
 

@@ -667,3 +667,36 @@ def test_tied_units_share_a_rank_on_the_results_page(reviewer_client, period, tu
         (commune_c.unit_id, 1),
         (commune_a.unit_id, 3),
     ]
+
+
+# A refused return or approval keeps the whole form unsaved
+
+
+def test_a_refused_return_saves_nothing_so_the_corrected_form_goes_through(reviewer_client, card):
+    card = submitted(card)
+    before = state(card)
+    data = review_data(card, action="return", points={"5": "1"}, reasons={"5": "Thiếu biên bản"})
+
+    refused = reviewer_client.post(url(card), data)
+    unchanged = state(card)
+    accepted = reviewer_client.post(url(card), {**data, "note": "Bổ sung biên bản"})
+
+    card.refresh_from_db()
+    assert flashes(refused) == ["Write a comment explaining why."]
+    assert unchanged == before
+    assert flashes(accepted)[-1] == "Returned to the unit for correction."
+    assert (card.status, card.final_total) == (S.RETURNED, Decimal(17))
+
+
+def test_a_refused_approval_does_not_keep_the_adjustments(reviewer_client, card):
+    card = submitted(card)
+    Score.objects.filter(scorecard=card, criterion__code="3").update(self_points=None)
+    before = state(card)
+
+    response = reviewer_client.post(
+        url(card),
+        review_data(card, action="approve", points={"5": "1"}, reasons={"5": "Thiếu biên bản"}),
+    )
+
+    assert flashes(response) == ["Criterion 3 has no final points."]
+    assert state(card) == before

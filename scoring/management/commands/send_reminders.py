@@ -27,12 +27,15 @@ class Command(BaseCommand):
             deadline = card.effective_deadline
             if deadline is None or not 0 <= (deadline - today).days <= options["days"]:
                 continue
+            if Reminder.objects.filter(scorecard=card, sent_on=today).exists():
+                continue  # already reminded today
+            recipients = notifications.reminder(card, (deadline - today).days)
+            if not recipients:
+                continue  # nobody to mail (no address, or the mail server failed): try again
             try:
                 with transaction.atomic():
-                    reminder = Reminder.objects.create(scorecard=card, sent_on=today)
-                    reminder.recipients = notifications.reminder(card, (deadline - today).days)
-                    reminder.save(update_fields=["recipients"])
+                    Reminder.objects.create(scorecard=card, sent_on=today, recipients=recipients)
             except IntegrityError:
-                continue  # already reminded today
+                continue  # another run reminded it meanwhile
             sent += 1
         self.stdout.write(_("Reminders sent to %(n)s units.") % {"n": sent})

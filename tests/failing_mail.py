@@ -1,0 +1,10 @@
+"""A mail backend whose server is down, for testing that a mail failure saves the step anyway."""
+
+from smtplib import SMTPServerDisconnected
+
+from django.core.mail.backends.base import BaseEmailBackend
+
+
+class EmailBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise SMTPServerDisconnected("the mail server is down")
