@@ -76,9 +76,7 @@ def test_approval_waits_for_every_scorecard(scored_period, tuan_giao, settings):
 
     messages = refused(domain.approve, report)
 
-    assert messages == [
-        f"1 scorecards are not approved yet ({tuan_giao.communes[1].short_name})."
-    ]
+    assert messages == [f"1 scorecards are not approved yet ({tuan_giao.communes[1].short_name})."]
     assert (report_state(report), stored_files(settings.MEDIA_ROOT)) == (before, files)
 
 
@@ -117,7 +115,9 @@ def test_a_stale_version_is_refused(scored_period):
 
     messages = refused(domain.edit, report, {"number": "16"}, expected_version=opened)
 
-    assert messages == ["Someone else changed this report after you opened it. Reload and try again."]
+    assert messages == [
+        "Someone else changed this report after you opened it. Reload and try again."
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,7 +198,9 @@ def test_regenerating_after_withdrawal_redrafts_the_counts(approved_report, tuan
     card = reopen(card)
     ids = criterion_ids(card)
     reason = "Chưa niêm yết đầy đủ"
-    card = record_review(card, {ids["1"]: Entry(Decimal(0), reason), ids["6"]: Entry(Decimal(0), reason)})
+    card = record_review(
+        card, {ids["1"]: Entry(Decimal(0), reason), ids["6"]: Entry(Decimal(0), reason)}
+    )
     transition(card, Transition.APPROVE)
     report = domain.withdraw(approved_report)
 

@@ -17,7 +17,10 @@ from units.models import UnitKind
 pytestmark = pytest.mark.django_db
 
 THRESHOLD = Decimal("0.300")
-NINE = "- Đối với tiêu chí số 9 “Tiến độ và chất lượng cung cấp DVC trực tuyến” chưa có đơn vị nào đạt điểm số."
+NINE = (
+    "- Đối với tiêu chí số 9 “Tiến độ và chất lượng cung cấp DVC trực tuyến” chưa có đơn vị "
+    "nào đạt điểm số."
+)
 PORTAL = "Cổng dịch vụ công của tỉnh"
 
 # Nine criteria, 2 points each: totals and the band they fall in (TT 01/2018 set).
@@ -83,7 +86,7 @@ def test_it_lists_several_bands_of_one_group_best_first(criteria_set):
 def test_numbers_from_ten_up_are_not_padded(criteria_set):
     place = district(n_communes=12, n_agencies=0)
     period = opened(place, criteria_set)
-    score_period(period, {unit: GOOD for unit in place.communes[10:]})
+    score_period(period, dict.fromkeys(place.communes[10:], GOOD))
 
     lines = group_lines(take_snapshot(period))
 
@@ -298,7 +301,10 @@ def test_the_threshold_is_the_reports_own(criteria_set):
     score_period(period)
     snapshot = take_snapshot(period)
 
-    assert drafting.issues(snapshot, Decimal("0.300")) == f"- Tỷ lệ tiếp nhận hồ sơ trên {PORTAL} còn thấp."
+    assert (
+        drafting.issues(snapshot, Decimal("0.300"))
+        == f"- Tỷ lệ tiếp nhận hồ sơ trên {PORTAL} còn thấp."
+    )
     assert drafting.issues(snapshot, Decimal("0.200")) == ""
 
 

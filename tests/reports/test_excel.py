@@ -102,7 +102,9 @@ def test_points_are_numbers_and_nothing_is_a_formula(report, place):
     wb = workbook(report)
     ws = wb.worksheets[0]
 
-    formulas = [c.coordinate for sheet in wb for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    formulas = [
+        c.coordinate for sheet in wb for row in sheet.iter_rows() for c in row if c.data_type == "f"
+    ]
 
     assert formulas == []
     assert row_values(ws, 6)[:2] == ["I", "Các cơ quan, đơn vị"]

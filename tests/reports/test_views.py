@@ -61,7 +61,9 @@ def body(response) -> bytes:
 
 @pytest.mark.parametrize("persona", ["staff", "outside_reviewer"])
 @pytest.mark.parametrize(("method", "name", "kind"), URLS)
-def test_outsiders_get_a_404_on_every_report_url(client, request, period, persona, method, name, kind):
+def test_outsiders_get_a_404_on_every_report_url(
+    client, request, period, persona, method, name, kind
+):
     job = RenderJob.objects.create(report=domain.report_for(period))
     client.force_login(request.getfixturevalue(persona))
 

@@ -1,0 +1,51 @@
+"""The interface speaks Vietnamese: the catalogue is complete and pages render in it."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+PO = Path(__file__).resolve().parent.parent / "locale" / "vi" / "LC_MESSAGES" / "django.po"
+
+
+def entries() -> list[str]:
+    return PO.read_text(encoding="utf-8").split("\n\n")[1:]  # the first block is the header
+
+
+def test_every_message_has_a_vietnamese_translation():
+    untranslated = [
+        block
+        for block in entries()
+        if re.search(r'^msgstr(\[0\])? ""\n?$', block, re.MULTILINE)
+        and not re.search(r'^msgstr(\[0\])? ""\n"', block, re.MULTILINE)
+    ]
+    assert untranslated == []
+
+
+def test_no_translation_is_left_fuzzy():
+    assert [block for block in entries() if "#, fuzzy" in block] == []
+
+
+def test_the_compiled_catalogue_is_not_older_than_the_source():
+    mo = PO.with_suffix(".mo")
+    assert mo.stat().st_mtime >= PO.stat().st_mtime - 1
+
+
+@pytest.mark.django_db
+def test_the_login_page_is_in_vietnamese_by_default(client):
+    response = client.get(reverse("login"))
+
+    assert response.headers["Content-Language"] == "vi"
+    assert "Đăng nhập" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_board_speaks_vietnamese(client, period, reviewer):
+    client.force_login(reviewer)
+
+    page = client.get(reverse("scoring:board", args=[period.pk])).content.decode()
+
+    assert "Quý II năm 2021" in page
+    assert "Các xã" in page
+    assert "Nháp" in page
