@@ -11,18 +11,14 @@ median and p90 server time, the queries per request and the response size.
 import argparse
 import math
 import os
-import random
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-CRITERIA_FILE = BASE_DIR / "criteria" / "sets" / "tt01-2018-dien-bien.yaml"
-YEAR, QUARTER = 2021, 2
+from district import BASE_DIR, build_district
 
 
 def parse_args() -> argparse.Namespace:
@@ -72,48 +68,10 @@ def build(n_units: int, seed: int):
     from django.contrib.auth.models import User
     from django.utils import timezone
 
-    from criteria.loader import load_criteria_file
-    from scoring.domain import open_period, refresh_results
-    from scoring.models import Score, ScorecardStatus
-    from units.models import Membership, Role, Unit, UnitKind
+    from scoring.models import ScorecardStatus
+    from units.models import Membership, Role
 
-    run = f"B{time.time_ns() % 10**8:08d}"  # unique codes, so a non-empty database works too
-    province = Unit.objects.create(
-        code=f"{run}-P", name="Tỉnh Bench", short_name="Bench", kind=UnitKind.PROVINCE
-    )
-    district = Unit.objects.create(
-        code=f"{run}-D",
-        name="Huyện Bench",
-        short_name="Bench",
-        kind=UnitKind.DISTRICT,
-        parent=province,
-    )
-    n_agencies = n_units // 4
-    kinds = [UnitKind.AGENCY] * n_agencies + [
-        (UnitKind.COMMUNE, UnitKind.COMMUNE, UnitKind.WARD, UnitKind.TOWNSHIP)[i % 4]
-        for i in range(n_units - n_agencies)
-    ]
-    Unit.objects.bulk_create(
-        Unit(
-            code=f"{run}-{i:05d}",
-            name=f"{'Phòng' if kind == UnitKind.AGENCY else 'Xã'} Bench {i}",
-            short_name=f"Bench {i}",
-            kind=kind,
-            parent=district,
-            order=i,
-        )
-        for i, kind in enumerate(kinds)
-    )
-    criteria_set = load_criteria_file(CRITERIA_FILE).criteria_set
-    period = open_period(district, YEAR, QUARTER, criteria_set)
-
-    rng = random.Random(seed)
-    scores = list(Score.objects.filter(scorecard__period=period).only("id"))
-    for score in scores:
-        score.self_points = Decimal(rng.choice((0, 1, 2, 2, 2)))
-        score.self_note = "Theo sổ theo dõi hồ sơ"
-    Score.objects.bulk_update(scores, ["self_points", "self_note"], batch_size=1000)
-    refresh_results(period)
+    run, district, period, n_agencies, n_scores, _rng = build_district(n_units, seed, "B")
     card_ids = list(period.scorecards.order_by("id").values_list("id", flat=True))
     submitted_ids = card_ids[::3]
     period.scorecards.filter(id__in=submitted_ids).update(
@@ -123,7 +81,7 @@ def build(n_units: int, seed: int):
     reviewer = User.objects.create_user(f"{run.lower()}-reviewer")  # no usable password
     Membership.objects.create(user=reviewer, unit=district, role=Role.REVIEWER)
     submitted = period.scorecards.get(id=submitted_ids[len(submitted_ids) // 2])
-    counts = {"agencies": n_agencies, "local": n_units - n_agencies, "scores": len(scores)}
+    counts = {"agencies": n_agencies, "local": n_units - n_agencies, "scores": n_scores}
     return period, reviewer, submitted, counts
 
 

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import resource
 import shutil
 import statistics
@@ -24,13 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from importlib.metadata import version
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-CRITERIA_FILE = BASE_DIR / "criteria" / "sets" / "tt01-2018-dien-bien.yaml"
-YEAR, QUARTER = 2021, 2
+from district import BASE_DIR, QUARTER, YEAR, build_district
+
 MODES = ("system", "weasyprint")
 
 
@@ -214,61 +211,24 @@ def build(n_units: int, seed: int):
     from django.contrib.auth.models import User
     from django.utils import timezone
 
-    from criteria.loader import load_criteria_file
-    from scoring.domain import open_period, refresh_results
-    from scoring.models import DossierStats, Score, ScorecardStatus
+    from scoring.models import DossierStats, ScorecardStatus
     from units.models import Membership, Role, Unit, UnitKind
 
-    run = f"R{time.time_ns() % 10**8:08d}"  # unique codes, so a non-empty database works too
-    province = Unit.objects.create(
-        code=f"{run}-P", name="Tỉnh Bench", short_name="Bench", kind=UnitKind.PROVINCE
-    )
-    district = Unit.objects.create(
-        code=f"{run}-D",
-        name="Huyện Bench",
-        short_name="Bench",
-        kind=UnitKind.DISTRICT,
-        parent=province,
-    )
-    n_agencies = n_units // 4
-    kinds = [UnitKind.AGENCY] * n_agencies + [
-        (UnitKind.COMMUNE, UnitKind.COMMUNE, UnitKind.WARD, UnitKind.TOWNSHIP)[i % 4]
-        for i in range(n_units - n_agencies)
-    ]
-    Unit.objects.bulk_create(
-        Unit(
-            code=f"{run}-{i:05d}",
-            name=f"{'Phòng' if kind == UnitKind.AGENCY else 'Xã'} Bench {i}",
-            short_name=f"Bench {i}",
-            kind=kind,
-            parent=district,
-            order=i,
+    def no_procedure(period) -> set[int]:
+        """A few units with no procedure this quarter, spread over both report groups."""
+        card_ids = list(period.scorecards.order_by("unit__order").values_list("id", flat=True))
+        n_no_tthc = max(2, n_units // 50)
+        step = len(card_ids) // n_no_tthc
+        ids = {card_ids[1 + i * step] for i in range(n_no_tthc)}
+        period.scorecards.filter(id__in=ids).update(
+            no_tthc=True, no_tthc_note="Không phát sinh hồ sơ trong quý"
         )
-        for i, kind in enumerate(kinds)
-    )
-    criteria_set = load_criteria_file(CRITERIA_FILE).criteria_set
-    period = open_period(district, YEAR, QUARTER, criteria_set)
+        return ids
 
-    # A few units with no procedure this quarter, spread over both report groups.
-    card_ids = list(period.scorecards.order_by("unit__order").values_list("id", flat=True))
-    n_no_tthc = max(2, n_units // 50)
-    step = len(card_ids) // n_no_tthc
-    no_tthc_ids = {card_ids[1 + i * step] for i in range(n_no_tthc)}
-    period.scorecards.filter(id__in=no_tthc_ids).update(
-        no_tthc=True, no_tthc_note="Không phát sinh hồ sơ trong quý"
+    run, district, period, n_agencies, _n_scores, rng = build_district(
+        n_units, seed, "R", skip_cards=no_procedure
     )
-
-    rng = random.Random(seed)
-    scores = list(
-        Score.objects.filter(scorecard__period=period)
-        .exclude(scorecard_id__in=no_tthc_ids)
-        .only("id")
-    )
-    for score in scores:
-        score.self_points = Decimal(rng.choice((0, 1, 2, 2, 2)))
-        score.self_note = "Theo sổ theo dõi hồ sơ"
-    Score.objects.bulk_update(scores, ["self_points", "self_note"], batch_size=1000)
-    refresh_results(period)
+    no_tthc_ids = set(period.scorecards.filter(no_tthc=True).values_list("id", flat=True))
     now = timezone.now()
     period.scorecards.update(status=ScorecardStatus.APPROVED, submitted_at=now, approved_at=now)
 

@@ -203,7 +203,7 @@ def _online_bullet(snapshot: dict, threshold: Decimal) -> str:
     silent = no_online_units(snapshot)
     if silent:
         kinds = {u["kind"] for u in silent}
-        who = local_words(kinds) if kinds <= UnitKind.local() else "cơ quan, đơn vị"
+        who = local_words(kinds) if kinds <= UnitKind.local() else "đơn vị"
         names = ", ".join(u["short_name"] for u in silent)
         tail = f"một số {who} chưa thực hiện việc tiếp nhận hồ sơ trên {PORTAL} ({names})."
         if low:

@@ -118,13 +118,18 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     card = access.get_scorecard(request.user, pk, action="self")
     form = NoTthcForm(request.POST)
     version = form.cleaned_data["version"] if form.is_valid() else None
+    _move(request, card, Transition.SUBMIT, _("Submitted for review."), expected_version=version)
+    return redirect("scoring:scorecard", card.pk)
+
+
+def _move(request: HttpRequest, card, name: str, success: str, **options) -> None:
+    """Run one workflow transition and tell the user how it went."""
     try:
-        domain.transition(card, Transition.SUBMIT, actor=request.user, expected_version=version)
+        domain.transition(card, name, actor=request.user, **options)
     except ScoringError as exc:
         _fail(request, exc)
     else:
-        messages.success(request, _("Submitted for review."))
-    return redirect("scoring:scorecard", card.pk)
+        messages.success(request, success)
 
 
 @login_required
@@ -249,12 +254,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     card = access.get_scorecard(request.user, pk, action="review")
     form = ReasonForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        domain.transition(card, Transition.REOPEN, actor=request.user, note=note)
-    except ScoringError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("Reopened for review."))
+    _move(request, card, Transition.REOPEN, _("Reopened for review."), note=note)
     return redirect("scoring:review", card.pk)
 
 

@@ -44,15 +44,12 @@ def url(name: str, period, kind: str | None = None, job: RenderJob | None = None
 
 
 def call(client, method: str, path: str, **extra):
-    response = getattr(client, method.lower())(path, **extra)
-    response.close()
-    return response
+    return getattr(client, method.lower())(path, **extra)
 
 
 def body(response) -> bytes:
-    content = response.getvalue()
-    response.close()
-    return content
+    # Reading a streamed file to the end lets the test client close it (and the file).
+    return response.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,64 @@
+"""The district both benchmarks build: province → district → N units, one quarter self-scored."""
+
+import random
+import time
+from decimal import Decimal
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+CRITERIA_FILE = BASE_DIR / "criteria" / "sets" / "tt01-2018-dien-bien.yaml"
+YEAR, QUARTER = 2021, 2
+
+
+def build_district(n_units: int, seed: int, prefix: str, *, skip_cards=frozenset()):
+    """A quarter of the TT01 set for ``n_units`` units (a quarter agencies), self-scored at
+    random except the scorecards whose ids ``skip_cards(period)`` returns.
+
+    Returns (run code, district, period, number of agencies, number of scores filled).
+    """
+    from criteria.loader import load_criteria_file
+    from scoring.domain import open_period, refresh_results
+    from scoring.models import Score
+    from units.models import Unit, UnitKind
+
+    run = f"{prefix}{time.time_ns() % 10**8:08d}"  # unique codes: a non-empty database works too
+    province = Unit.objects.create(
+        code=f"{run}-P", name="Tỉnh Bench", short_name="Bench", kind=UnitKind.PROVINCE
+    )
+    district = Unit.objects.create(
+        code=f"{run}-D",
+        name="Huyện Bench",
+        short_name="Bench",
+        kind=UnitKind.DISTRICT,
+        parent=province,
+    )
+    n_agencies = n_units // 4
+    kinds = [UnitKind.AGENCY] * n_agencies + [
+        (UnitKind.COMMUNE, UnitKind.COMMUNE, UnitKind.WARD, UnitKind.TOWNSHIP)[i % 4]
+        for i in range(n_units - n_agencies)
+    ]
+    Unit.objects.bulk_create(
+        Unit(
+            code=f"{run}-{i:05d}",
+            name=f"{'Phòng' if kind == UnitKind.AGENCY else 'Xã'} Bench {i}",
+            short_name=f"Bench {i}",
+            kind=kind,
+            parent=district,
+            order=i,
+        )
+        for i, kind in enumerate(kinds)
+    )
+    criteria_set = load_criteria_file(CRITERIA_FILE).criteria_set
+    period = open_period(district, YEAR, QUARTER, criteria_set)
+    skipped = skip_cards(period) if callable(skip_cards) else set(skip_cards)
+
+    rng = random.Random(seed)
+    scores = list(
+        Score.objects.filter(scorecard__period=period).exclude(scorecard_id__in=skipped).only("id")
+    )
+    for score in scores:
+        score.self_points = Decimal(rng.choice((0, 1, 2, 2, 2)))
+        score.self_note = "Theo sổ theo dõi hồ sơ"
+    Score.objects.bulk_update(scores, ["self_points", "self_note"], batch_size=1000)
+    refresh_results(period)
+    return run, district, period, n_agencies, len(scores), rng
