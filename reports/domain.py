@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from reports import drafting, pdf, signing
 from reports.models import RenderJob, Report, ReportStatus
@@ -57,10 +58,15 @@ def report_for(period: Period) -> Report:
         .select_related("user")
         .first()
     )
-    fields = drafting.draft_all(snapshot, Report._meta.get_field("online_threshold").default)
+    threshold = Report._meta.get_field("online_threshold").default
+    fields = drafting.draft_all(snapshot, threshold)
     report, _created = Report.objects.get_or_create(
         period=period,
-        defaults={**fields, "signer_name": leader.user.get_full_name() if leader else ""},
+        defaults={
+            **fields,
+            "drafted": drafting.draft_automatic(snapshot, threshold),
+            "signer_name": leader.user.get_full_name() if leader else "",
+        },
     )
     return report
 
@@ -97,12 +103,21 @@ def regenerate(report: Report) -> Report:
     with transaction.atomic():
         report = _lock(report)
         _require_draft(report)
-        snapshot = take_snapshot(report.period)
-        for name, text in drafting.draft_automatic(snapshot, report.online_threshold).items():
-            setattr(report, name, text)
+        _redraft(report, take_snapshot(report.period), keep_hand_edits=False)
         report.version += 1
         report.save()
     return report
+
+
+def _redraft(report: Report, snapshot: dict, *, keep_hand_edits: bool) -> None:
+    """Write the automatic sections from ``snapshot``; with ``keep_hand_edits``, a section
+    someone edited by hand stays as they wrote it."""
+    edited = set(report.hand_edited()) if keep_hand_edits else set()
+    fresh = drafting.draft_automatic(snapshot, report.online_threshold)
+    for name, text in fresh.items():
+        if name not in edited:
+            setattr(report, name, text)
+    report.drafted = fresh
 
 
 def approval_problems(report: Report) -> list[str]:
@@ -110,9 +125,14 @@ def approval_problems(report: Report) -> list[str]:
     pending = report.period.scorecards.exclude(status=ScorecardStatus.APPROVED)
     if pending.exists():
         names = ", ".join(c.unit.short_name for c in pending.select_related("unit")[:10])
+        n = pending.count()
         problems.append(
-            _("%(n)s scorecards are not approved yet (%(names)s).")
-            % {"n": pending.count(), "names": names}
+            ngettext(
+                "%(n)s scorecard is not approved yet (%(names)s).",
+                "%(n)s scorecards are not approved yet (%(names)s).",
+                n,
+            )
+            % {"n": n, "names": names}
         )
     if not report.number.strip():
         problems.append(_("Set the report's number."))
@@ -124,8 +144,9 @@ def approval_problems(report: Report) -> list[str]:
 def approve(report: Report, *, actor=None, inline: bool | None = None) -> Report:
     """Approve the report: freeze the results and render the approved PDF from them.
 
-    Side effects: stores the snapshot, status "approved", who and when; renders the PDF with
-    an empty visible signature field (inline for small periods, else as a background job).
+    Side effects: stores the snapshot, status "approved", who and when; redrafts the automatic
+    sections from the frozen results, except those edited by hand; renders the PDF with an
+    empty visible signature field (inline for small periods, else as a background job).
     Refused while any scorecard is not approved or the number or date is missing.
     """
     with transaction.atomic():
@@ -135,6 +156,7 @@ def approve(report: Report, *, actor=None, inline: bool | None = None) -> Report
         if problems:
             raise ReportError(problems)
         report.snapshot = take_snapshot(report.period)
+        _redraft(report, report.snapshot, keep_hand_edits=True)
         report.status = ReportStatus.APPROVED
         report.approved_at, report.approved_by = timezone.now(), actor
         report.version += 1

@@ -57,6 +57,12 @@ class Report(models.Model):
         default=Decimal("0.300"),
         help_text=_("Below this share of dossiers received online, the report calls it low."),
     )
+    drafted = models.JSONField(
+        _("last drafted text"),
+        default=dict,
+        blank=True,
+        help_text=_("What the system last wrote in each automatic section, to tell hand edits."),
+    )
     snapshot = models.JSONField(_("frozen results"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     approved_by = models.ForeignKey(
@@ -98,6 +104,10 @@ class Report(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == ReportStatus.DRAFT
+
+    def hand_edited(self) -> list[str]:
+        """Automatic sections whose text differs from what the system last drafted."""
+        return [name for name, text in self.drafted.items() if getattr(self, name) != text]
 
     def distribution_lines(self) -> list[str]:
         return [line.strip() for line in self.distribution.splitlines() if line.strip()]

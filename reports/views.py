@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from reports import access, domain, excel
 from reports.forms import ReportForm, SignedUploadForm
-from reports.models import RenderJob, ReportStatus
+from reports.models import RenderJob, Report, ReportStatus
 from reports.snapshot import take_snapshot
 from scoring import access as scoring_access
 
@@ -50,6 +50,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         "stale": report.status != ReportStatus.DRAFT and _results_changed(report),
         "upload_form": SignedUploadForm(),
         "jobs": report.jobs.all()[:5],
+        "hand_edited": [str(Report._meta.get_field(n).verbose_name) for n in report.hand_edited()],
     }
     return render(request, "reports/report.html", context)
 

@@ -19,6 +19,7 @@ from tests.reports.conftest import (
     read,
     reopen,
     report_state,
+    score_period,
     stored_files,
 )
 
@@ -76,7 +77,7 @@ def test_approval_waits_for_every_scorecard(scored_period, tuan_giao, settings):
 
     messages = refused(domain.approve, report)
 
-    assert messages == [f"1 scorecards are not approved yet ({tuan_giao.communes[1].short_name})."]
+    assert messages == [f"1 scorecard is not approved yet ({tuan_giao.communes[1].short_name})."]
     assert (report_state(report), stored_files(settings.MEDIA_ROOT)) == (before, files)
 
 
@@ -208,3 +209,56 @@ def test_regenerating_after_withdrawal_redrafts_the_counts(approved_report, tuan
 
     text = normalise(pdf_text(read(report.pdf)))
     assert "Các xã: 02 đơn vị đạt xuất sắc, 01 đơn vị đạt kết quả tốt." in text
+
+
+def test_opening_the_report_before_scoring_ends_does_not_freeze_old_prose(period):
+    report = domain.report_for(period)  # drafted while nothing is scored yet
+    score_period(period)
+
+    report = domain.approve(numbered(report))
+
+    text = normalise(pdf_text(read(report.pdf)))
+    assert "Các xã: 03 đơn vị đạt xuất sắc." in text
+    assert "chưa có đơn vị nào đạt điểm số" not in text
+
+
+def test_withdrawing_and_approving_again_redrafts_the_counts(approved_report, tuan_giao):
+    card = approved_report.period.scorecards.get(unit=tuan_giao.communes[1])
+    card = reopen(card)
+    ids = criterion_ids(card)
+    reason = "Chưa niêm yết đầy đủ"
+    card = record_review(
+        card,
+        {
+            ids["1"]: Entry(Decimal(0), reason),
+            ids["6"]: Entry(Decimal(0), reason),
+            ids["7"]: Entry(Decimal(0), reason),
+        },
+    )
+    transition(card, Transition.APPROVE)
+
+    report = domain.approve(domain.withdraw(approved_report))
+
+    text = normalise(pdf_text(read(report.pdf)))
+    assert "Các xã: 02 đơn vị đạt xuất sắc, 01 đơn vị đạt kết quả tốt." in text
+
+
+def test_a_section_edited_by_hand_is_kept_at_approval(period):
+    report = domain.report_for(period)
+    report = domain.edit(report, {"issues": "- Một tồn tại do lãnh đạo viết."})
+    score_period(period)
+
+    report = domain.approve(numbered(report))
+
+    assert report.issues == "- Một tồn tại do lãnh đạo viết."
+    assert report.hand_edited() == ["issues"]
+    assert "Các xã: 03 đơn vị đạt xuất sắc." in report.specific
+
+
+def test_regenerating_replaces_hand_edits_too(period):
+    report = domain.edit(domain.report_for(period), {"issues": "- Viết tay."})
+
+    report = domain.regenerate(report)
+
+    assert report.hand_edited() == []
+    assert report.issues != "- Viết tay."

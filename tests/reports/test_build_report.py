@@ -54,7 +54,7 @@ def test_without_draft_every_scorecard_must_be_approved(scored_period, tuan_giao
     error = refused(scored_period, output)
 
     assert (str(error), error.returncode) == (
-        "1 scorecards are not approved; approve them or use --draft.",
+        "1 scorecard is not approved; approve it or use --draft.",
         1,
     )
     assert not output.exists()

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from reports import domain, excel, pdf, signing
 from reports.models import ReportStatus
@@ -39,7 +40,11 @@ class Command(BaseCommand):
             pending = period.scorecards.exclude(status=ScorecardStatus.APPROVED).count()
             if pending:
                 raise CommandError(
-                    _("%(n)s scorecards are not approved; approve them or use --draft.")
+                    ngettext(
+                        "%(n)s scorecard is not approved; approve it or use --draft.",
+                        "%(n)s scorecards are not approved; approve them or use --draft.",
+                        pending,
+                    )
                     % {"n": pending}
                 )
         frozen = report.status != ReportStatus.DRAFT and not draft
