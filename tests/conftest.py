@@ -82,3 +82,9 @@ def outside_reviewer(other_district):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    # Browser tests last: Playwright's sync API runs an event loop in the main thread while a
+    # browser is open, and code that calls asyncio.run() (pyHanko's signer) cannot run inside it.
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
