@@ -5,6 +5,7 @@ from scoring.models import (
     Evidence,
     ImportBatch,
     Period,
+    Reminder,
     Score,
     Scorecard,
     ScorecardEvent,
@@ -123,3 +124,33 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_display = ["created_at", "kind", "file_name", "rows", "outcome", "imported_by"]
     list_filter = ["kind", "outcome"]
     readonly_fields = ["sha256", "created_at"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["sent_on", "scorecard", "recipients"]
+    list_filter = ["sent_on"]
+    readonly_fields = ["scorecard", "sent_on", "recipients"]
+
+
+@admin.register(Score)
+class ScoreAdmin(admin.ModelAdmin):
+    list_display = ["scorecard", "criterion", "self_points", "reviewed_points", "suggested_points"]
+    list_filter = ["scorecard__period", "criterion__code"]
+    search_fields = ["scorecard__unit__name"]
+    # Points change only through the scoring workflow, which keeps their history.
+    readonly_fields = [
+        "scorecard",
+        "criterion",
+        "max_points",
+        "self_points",
+        "self_note",
+        "suggested_points",
+        "suggestion_source",
+        "reviewed_points",
+        "review_reason",
+        "comment",
+    ]
+
+    def has_add_permission(self, request):
+        return False

@@ -49,3 +49,20 @@ def test_the_board_speaks_vietnamese(client, period, reviewer):
     assert "Quý II năm 2021" in page
     assert "Các xã" in page
     assert "Nháp" in page
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_vietnamese(client):
+    response = client.get(reverse("login"), headers={"accept-language": "en-US,en;q=0.9"})
+
+    assert "Đăng nhập" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_user_who_chooses_english_gets_english(client):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+
+    response = client.get(reverse("login"))
+
+    assert response.headers["Content-Language"] == "en"
+    assert "Log in" in response.content.decode()

@@ -74,8 +74,8 @@ def browser() -> Browser:
 
 @pytest.fixture
 def page(browser: Browser, request) -> Page:
-    # Vietnamese, as the users' browsers are: LocaleMiddleware follows Accept-Language.
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    # An English browser: the product still speaks Vietnamese unless the user chooses.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.js_errors = []

@@ -11,6 +11,7 @@ from django.utils import translation
 from reports import domain, signing
 from reports.models import ReportStatus
 from scoring.domain import Entry, Transition, record_review, transition
+from tests.clients import english
 from tests.factories import criterion_ids
 from tests.reports.conftest import (
     normalise,
@@ -47,8 +48,8 @@ def table_row(content: bytes, unit_name: str) -> str:
 
 
 def report_page(client, user, period) -> str:
-    client.force_login(user)
-    response = client.get(reverse("reports:report", args=[period.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    english(client).force_login(user)
+    response = client.get(reverse("reports:report", args=[period.pk]))
     return response.content.decode()
 
 

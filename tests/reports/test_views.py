@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from reports import domain, signing
 from reports.models import RenderJob, Report, ReportStatus
+from tests.clients import english
 from tests.reports.conftest import normalise, numbered, pdf_text, read
 
 pytestmark = pytest.mark.django_db
@@ -191,9 +192,9 @@ def test_a_leader_approves_signs_and_withdraws_through_the_pages(
 
 def test_a_refused_approval_shows_its_reasons(client, period, leader):
     domain.report_for(period)
-    client.force_login(leader)
+    english(client).force_login(leader)
 
-    response = client.post(url("reports:approve", period), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(url("reports:approve", period), follow=True)
 
     page = response.content.decode()
     assert "scorecards are not approved yet" in page
@@ -226,13 +227,12 @@ def test_a_leader_uploads_the_report_signed_with_a_token(
 
 def test_an_unsigned_upload_is_refused_with_its_reason(client, approved_report, leader):
     upload = SimpleUploadedFile("bao-cao.pdf", read(approved_report.pdf))
-    client.force_login(leader)
+    english(client).force_login(leader)
 
     response = client.post(
         url("reports:upload_signed", approved_report.period),
         {"file": upload},
         follow=True,
-        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert "The PDF carries no digital signature." in response.content.decode()

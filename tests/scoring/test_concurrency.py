@@ -27,6 +27,7 @@ from django.utils.translation import override
 from scoring import domain
 from scoring.domain import Entry, StaleScorecard, record_self_scores
 from scoring.models import EventKind, Scorecard
+from tests.clients import english
 from tests.factories import MembershipFactory
 from units.models import Role
 
@@ -158,7 +159,7 @@ def test_two_sessions_posting_the_same_version_one_wins(card, two_staff, slow_lo
     url = reverse("scoring:scorecard", args=[card.pk])
     clients = {}
     for user in two_staff:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client = english()
         client.force_login(user)
         clients[user.username] = client
     ids = list(card.scores.order_by("criterion__order").values_list("criterion_id", flat=True))

@@ -18,6 +18,7 @@ from PIL import Image
 from scoring.domain import Transition, add_evidence, transition
 from scoring.files import check_evidence_file
 from scoring.models import EventKind, Evidence, Scorecard, ScorecardStatus
+from tests.clients import english
 from tests.factories import self_score
 
 S = ScorecardStatus
@@ -81,7 +82,7 @@ def upload(name: str, content: bytes, declared: str = "application/octet-stream"
 
 
 def client_for(user) -> Client:
-    client = Client(headers={"accept-language": "en"})
+    client = english()
     client.force_login(user)
     return client
 

@@ -20,6 +20,7 @@ from django.utils.translation import override
 
 from scoring.domain import Transition, open_period, transition
 from scoring.models import Reminder, Score, Scorecard, ScorecardStatus
+from tests.clients import english
 from tests.factories import MembershipFactory, criterion_ids, self_score
 from units.models import Role
 
@@ -28,7 +29,7 @@ T = Transition
 
 
 def client_for(user) -> Client:
-    client = Client(headers={"accept-language": "en"})
+    client = english()
     client.force_login(user)
     return client
 

@@ -58,7 +58,7 @@ def row(method: str, name: str, *statuses: int) -> list[tuple[str, str, str, int
 
 
 # Tested on their own below: they are the way in and out, not pages behind the login.
-SEPARATELY_TESTED = {"login", "logout"}
+SEPARATELY_TESTED = {"login", "logout", "set_language"}
 
 # (persona, method, URL name, expected status)
 # Personas: anonymous; staff (the scorecard's own unit); other_staff (another commune of the
@@ -369,3 +369,10 @@ def test_logging_out_refuses_a_get(client, staff):
     response = client.get(reverse("logout"))
 
     assert response.status_code == 405
+
+
+def test_anyone_can_choose_the_interface_language(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "en"

@@ -1,6 +1,6 @@
 """The reviewer's pages: review, return, approve, reopen, bulk approval, the board and results.
 
-Requests carry ``Accept-Language: en`` so messages compare with their English msgids.
+Requests carry the language cookie "en" so messages compare with their English msgids.
 """
 
 import re
@@ -22,6 +22,7 @@ from scoring.domain import (
     transition,
 )
 from scoring.models import DossierStats, EventKind, Score, Scorecard, ScorecardStatus
+from tests.clients import english
 from tests.factories import criterion_ids, self_score
 
 S = ScorecardStatus
@@ -32,7 +33,7 @@ T = Transition
 
 
 def client_for(user) -> Client:
-    client = Client(headers={"accept-language": "en"})
+    client = english()
     client.force_login(user)
     return client
 

@@ -1,6 +1,6 @@
 """The unit staff's scorecard page: scoring, saving, submitting, declaring "no procedure".
 
-Every request goes through the test client with ``Accept-Language: en`` so the messages can be
+Every request goes through the test client with the language cookie "en" so the messages can be
 compared with their English msgids; the state checks read the database.
 """
 
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from scoring.domain import Transition, declare_no_tthc, open_period, transition
 from scoring.models import EventKind, Scorecard, ScorecardStatus
+from tests.clients import english
 from tests.factories import MembershipFactory, self_score
 from units.models import Role
 
@@ -28,7 +29,7 @@ LOCKED = "This scorecard is %s and cannot be changed now."
 
 
 def client_for(user) -> Client:
-    client = Client(headers={"accept-language": "en"})
+    client = english()
     client.force_login(user)
     return client
 
