@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.test import Client
@@ -18,7 +17,7 @@ from PIL import Image
 from scoring.domain import Transition, add_evidence, transition
 from scoring.files import check_evidence_file
 from scoring.models import EventKind, Evidence, Scorecard, ScorecardStatus
-from tests.clients import english
+from tests.clients import client_for, flashes, url
 from tests.factories import self_score
 
 S = ScorecardStatus
@@ -79,20 +78,6 @@ def upload(name: str, content: bytes, declared: str = "application/octet-stream"
 
 
 # Helpers
-
-
-def client_for(user) -> Client:
-    client = english()
-    client.force_login(user)
-    return client
-
-
-def flashes(response) -> list[str]:
-    return [m.message for m in get_messages(response.wsgi_request)]
-
-
-def url(card: Scorecard, name: str = "scoring:scorecard") -> str:
-    return reverse(name, args=[card.pk])
 
 
 def form_data(card: Scorecard, points: dict[str, str] | None = None) -> dict:

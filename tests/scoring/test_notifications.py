@@ -13,25 +13,18 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 
 from scoring.domain import Transition, open_period, transition
 from scoring.models import Reminder, Score, Scorecard, ScorecardStatus
-from tests.clients import english
+from tests.clients import client_for
 from tests.factories import MembershipFactory, criterion_ids, self_score
 from units.models import Role
 
 S = ScorecardStatus
 T = Transition
-
-
-def client_for(user) -> Client:
-    client = english()
-    client.force_login(user)
-    return client
 
 
 def link(name: str, pk: int) -> str:

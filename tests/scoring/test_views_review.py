@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
@@ -22,7 +21,7 @@ from scoring.domain import (
     transition,
 )
 from scoring.models import DossierStats, EventKind, Score, Scorecard, ScorecardStatus
-from tests.clients import english
+from tests.clients import client_for, flashes
 from tests.factories import criterion_ids, self_score
 
 S = ScorecardStatus
@@ -30,16 +29,6 @@ T = Transition
 
 
 # Helpers
-
-
-def client_for(user) -> Client:
-    client = english()
-    client.force_login(user)
-    return client
-
-
-def flashes(response) -> list[str]:
-    return [m.message for m in get_messages(response.wsgi_request)]
 
 
 def url(obj, name: str = "scoring:review") -> str:

@@ -9,14 +9,12 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from scoring.domain import Transition, declare_no_tthc, open_period, transition
 from scoring.models import EventKind, Scorecard, ScorecardStatus
-from tests.clients import english
+from tests.clients import client_for, flashes, url
 from tests.factories import MembershipFactory, self_score
 from units.models import Role
 
@@ -26,20 +24,6 @@ LOCKED = "This scorecard is %s and cannot be changed now."
 
 
 # Helpers
-
-
-def client_for(user) -> Client:
-    client = english()
-    client.force_login(user)
-    return client
-
-
-def flashes(response) -> list[str]:
-    return [m.message for m in get_messages(response.wsgi_request)]
-
-
-def url(card: Scorecard, name: str = "scoring:scorecard") -> str:
-    return reverse(name, args=[card.pk])
 
 
 def plain(value: Decimal | None) -> str:
