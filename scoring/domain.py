@@ -470,7 +470,8 @@ def transition(
       self-scoring deadline has passed (checked against ``today``). Sets ``submitted_at``.
     - return (submitted → returned): needs a comment. Clears ``approved_at``.
     - approve (submitted → approved): refused while a criterion lacks final points. Sets
-      ``approved_at``.
+      ``approved_at`` and clears the reviewer's comments to the unit (they stay in the
+      history of the return that carried them).
     - reopen (approved → submitted): needs a reason. Clears ``approved_at``.
 
     Every transition appends an event (kind, note, before/after status) and raises the version;
@@ -504,6 +505,8 @@ def transition(
         if name == Transition.SUBMIT:
             card.submitted_at = timezone.now()
         card.approved_at = timezone.now() if name == Transition.APPROVE else None
+        if name == Transition.APPROVE:
+            card.scores.exclude(comment="").update(comment="")
         ScorecardEvent.objects.create(
             scorecard=card,
             actor=actor,

@@ -540,3 +540,15 @@ def test_no_tthc_is_refused_once_submitted(card):
 
     assert messages == ["This scorecard is submitted and cannot be changed now."]
     assert state(card) == before
+
+
+def test_approval_clears_the_comments_to_the_unit_but_not_the_history(card, reviewer):
+    ids = criterion_ids(card)
+    card = transition(self_score(card, 2), Transition.SUBMIT)
+    card = record_review(card, {ids["3"]: Entry(None, "", "Bổ sung minh chứng")}, actor=reviewer)
+
+    card = transition(card, Transition.APPROVE, actor=reviewer)
+
+    assert list(card.scores.exclude(comment="").values_list("comment", flat=True)) == []
+    reviewed = card.events.get(kind=EventKind.REVIEWED)
+    assert reviewed.after["3"]["comment"] == "Bổ sung minh chứng"
