@@ -8,6 +8,7 @@ district of the same province) and ``superuser``.
 import pytest
 
 from scoring.domain import open_period
+from tests.clients import client_for
 from tests.factories import MembershipFactory, UserFactory, district, tt01_set
 from units.models import Role
 
@@ -42,6 +43,22 @@ def other_district(tuan_giao):
 @pytest.fixture
 def period(tuan_giao, criteria_set):
     return open_period(tuan_giao.district, 2021, 2, criteria_set)
+
+
+@pytest.fixture
+def card(period, tuan_giao):
+    """``staff``'s scorecard: the first commune's, in the open period."""
+    return period.scorecards.get(unit=tuan_giao.communes[0])
+
+
+@pytest.fixture
+def staff_client(staff):
+    return client_for(staff)
+
+
+@pytest.fixture
+def reviewer_client(reviewer):
+    return client_for(reviewer)
 
 
 @pytest.fixture

@@ -58,11 +58,6 @@ def slow_lock(monkeypatch):
 
 
 @pytest.fixture
-def card(period, tuan_giao) -> Scorecard:
-    return period.scorecards.get(unit=tuan_giao.communes[0])
-
-
-@pytest.fixture
 def two_staff(tuan_giao):
     unit = tuan_giao.communes[0]
     return [

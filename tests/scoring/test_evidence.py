@@ -106,16 +106,6 @@ def body(response) -> bytes:
     return content
 
 
-@pytest.fixture
-def card(period, tuan_giao) -> Scorecard:
-    return period.scorecards.get(unit=tuan_giao.communes[0])
-
-
-@pytest.fixture
-def staff_client(staff) -> Client:
-    return client_for(staff)
-
-
 def post_file(client: Client, card: Scorecard, name: str, content: bytes, code: str = "6", **kw):
     data = {**form_data(card, kw.pop("points", None)), field(card, code): upload(name, content)}
     return client.post(url(card), data)

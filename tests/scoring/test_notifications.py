@@ -65,11 +65,6 @@ def submitted(card: Scorecard) -> Scorecard:
 
 
 @pytest.fixture
-def card(period, tuan_giao) -> Scorecard:
-    return period.scorecards.get(unit=tuan_giao.communes[0])
-
-
-@pytest.fixture
 def everyone(staff, other_staff, reviewer, leader, outside_reviewer):
     """Every persona with an address, so a wrong recipient would show up."""
     return [staff, other_staff, reviewer, leader, outside_reviewer]

@@ -36,11 +36,6 @@ ACTIONS = [T.SUBMIT, T.RETURN, T.APPROVE, T.REOPEN]
 REFUSED = [pair for pair in itertools.product(S.values, ACTIONS) if pair not in ALLOWED]
 
 
-@pytest.fixture
-def card(period, tuan_giao) -> Scorecard:
-    return period.scorecards.get(unit=tuan_giao.communes[0])
-
-
 def reach(card: Scorecard, status: str) -> Scorecard:
     """Drive a fully self-scored scorecard to ``status`` through the domain."""
     card = self_score(card, 2)

@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from scoring.domain import (
@@ -94,21 +93,6 @@ def approved(card: Scorecard) -> Scorecard:
 
 def field_names(html: str) -> set[str]:
     return set(re.findall(r'<(?:input|select|textarea)[^>]* name="(\w+)"', html))
-
-
-@pytest.fixture
-def card(period, tuan_giao) -> Scorecard:
-    return period.scorecards.get(unit=tuan_giao.communes[0])
-
-
-@pytest.fixture
-def reviewer_client(reviewer) -> Client:
-    return client_for(reviewer)
-
-
-@pytest.fixture
-def staff_client(staff) -> Client:
-    return client_for(staff)
 
 
 # The review page

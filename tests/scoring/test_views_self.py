@@ -9,7 +9,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from scoring.domain import Transition, declare_no_tthc, open_period, transition
@@ -68,21 +67,6 @@ def select_options(html: str, name: str) -> list[str]:
 
 def ids_by_code(card: Scorecard) -> dict[str, int]:
     return dict(card.scores.values_list("criterion__code", "criterion_id"))
-
-
-@pytest.fixture
-def card(period, tuan_giao) -> Scorecard:
-    return period.scorecards.get(unit=tuan_giao.communes[0])
-
-
-@pytest.fixture
-def staff_client(staff) -> Client:
-    return client_for(staff)
-
-
-@pytest.fixture
-def reviewer_client(reviewer) -> Client:
-    return client_for(reviewer)
 
 
 # The page
