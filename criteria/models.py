@@ -60,14 +60,6 @@ class CriteriaSet(models.Model):
     def is_published(self) -> bool:
         return self.status == CriteriaSetStatus.PUBLISHED
 
-    def legal_bases_text(self) -> str:
-        """The legal bases as one phrase: "A, B và C"."""
-        bases = list(self.legal_bases)
-        if len(bases) <= 1:
-            return "".join(bases)
-        conjunction = _("and")
-        return f"{', '.join(bases[:-1])} {conjunction} {bases[-1]}"
-
     def scored_criteria(self) -> models.QuerySet["Criterion"]:
         return self.criteria.filter(is_group=False).order_by("order")
 

@@ -142,11 +142,6 @@ class Scorecard(models.Model):
         return f"{self.unit} — {self.period.code}"
 
     @property
-    def is_scored(self) -> bool:
-        """Units where no procedure arose are listed, not scored, classified or ranked."""
-        return not self.no_tthc
-
-    @property
     def effective_deadline(self) -> datetime.date | None:
         return self.deadline or self.period.self_deadline
 
