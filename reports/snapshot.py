@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils import translation
 
 from scoring.models import DossierStats, Period, Score
-from scoring.results import grouped
+from scoring.results import assign_ranks, grouped
 
 SNAPSHOT_VERSION = 1
 
@@ -29,7 +29,9 @@ def take_snapshot(period: Period) -> dict:
 
 def _take(period: Period) -> dict:
     criteria = list(period.criteria_set.scored_criteria())
-    cards = list(period.scorecards.select_related("unit").order_by("unit__order", "unit__name"))
+    cards = assign_ranks(
+        list(period.scorecards.select_related("unit").order_by("unit__order", "unit__name"))
+    )
     scores: dict[int, dict[str, Score]] = {}
     for score in Score.objects.filter(scorecard__period=period).select_related("criterion"):
         scores.setdefault(score.scorecard_id, {})[score.criterion.code] = score

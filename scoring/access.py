@@ -1,22 +1,41 @@
 """Per-object access for the scoring pages: one helper per model, 404 for outsiders.
 
-Scope comes from ``units.access`` only. A unit's staff reach their own unit's scorecards; a
-reviewer or leader reaches every scorecard under their units; anyone else gets a 404, never a
-403, so they cannot even learn that the object exists. Within scope, a role that may look but
-not act (a leader on a review action) gets a 403.
+Scope comes from ``units.access`` only, and a scorecard belongs to the period it was scored
+in: the reviewers and leaders of the unit that organised the period (the district, at the time
+of the period) reach it, whatever district the unit belongs to today. A unit's staff reach
+their own unit's scorecards. Nobody reviews their own unit's scorecard. Anyone else gets a 404,
+never a 403, so they cannot even learn that the object exists. Within scope, a role that may
+look but not act (a leader on a review action) gets a 403.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from scoring.models import Evidence, Period, Scorecard
-from units.access import led_units, reviewable_units, scorable_units, visible_units
+from units.access import led_units, own_units, reviewable_units, scorable_units
+
+
+def periods_for(user) -> QuerySet[Period]:
+    """Periods whose board the user may see: organised by a unit they review or lead."""
+    overseen = reviewable_units(user) | led_units(user)
+    return Period.objects.filter(organizer__in=overseen)
 
 
 def scorecards_for(user) -> QuerySet[Scorecard]:
-    return Scorecard.objects.filter(unit__in=visible_units(user))
+    """Scorecards the user may see: their own unit's, and every one of a period they oversee."""
+    return Scorecard.objects.filter(
+        Q(unit__in=scorable_units(user)) | Q(period__in=periods_for(user))
+    )
+
+
+def reviewable_scorecards(user) -> QuerySet[Scorecard]:
+    """Scorecards the user may review: in periods organised under their reviewer units, except
+    their own unit's."""
+    return Scorecard.objects.filter(period__organizer__in=reviewable_units(user)).exclude(
+        unit__in=own_units(user)
+    )
 
 
 def get_scorecard(user, pk: int, *, action: str = "view") -> Scorecard:
@@ -30,8 +49,8 @@ def get_scorecard(user, pk: int, *, action: str = "view") -> Scorecard:
     )
     allowed = {
         "view": lambda: True,
-        "self": lambda: scorable_units(user).filter(pk=card.unit_id).exists(),
-        "review": lambda: reviewable_units(user).filter(pk=card.unit_id).exists(),
+        "self": lambda: can_self_score(user, card),
+        "review": lambda: can_review(user, card),
     }[action]
     if not allowed():
         raise PermissionDenied
@@ -39,17 +58,11 @@ def get_scorecard(user, pk: int, *, action: str = "view") -> Scorecard:
 
 
 def can_review(user, card: Scorecard) -> bool:
-    return reviewable_units(user).filter(pk=card.unit_id).exists()
+    return reviewable_scorecards(user).filter(pk=card.pk).exists()
 
 
 def can_self_score(user, card: Scorecard) -> bool:
     return scorable_units(user).filter(pk=card.unit_id).exists()
-
-
-def periods_for(user) -> QuerySet[Period]:
-    """Periods whose board the user may see: organised by a unit they review or lead."""
-    overseen = reviewable_units(user) | led_units(user)
-    return Period.objects.filter(organizer__in=overseen)
 
 
 def get_period(user, pk: int, *, action: str = "view") -> Period:
@@ -57,6 +70,10 @@ def get_period(user, pk: int, *, action: str = "view") -> Period:
     if action == "review" and not can_review_period(user, period):
         raise PermissionDenied
     return period
+
+
+def can_review_period(user, period: Period) -> bool:
+    return reviewable_units(user).filter(pk=period.organizer_id).exists()
 
 
 def get_evidence(user, pk: int, *, action: str = "view") -> Evidence:
@@ -69,7 +86,3 @@ def get_evidence(user, pk: int, *, action: str = "view") -> Evidence:
     if action == "self" and not can_self_score(user, card):
         raise PermissionDenied
     return evidence
-
-
-def can_review_period(user, period: Period) -> bool:
-    return reviewable_units(user).filter(pk=period.organizer_id).exists()

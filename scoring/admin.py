@@ -4,6 +4,7 @@ from scoring.models import (
     DossierStats,
     Evidence,
     ImportBatch,
+    MailFailure,
     Period,
     Reminder,
     Score,
@@ -63,7 +64,6 @@ class ScorecardAdmin(admin.ModelAdmin):
         "self_total",
         "final_total",
         "band",
-        "rank",
         "version",
         "submitted_at",
         "approved_at",
@@ -153,4 +153,19 @@ class ScoreAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(MailFailure)
+class MailFailureAdmin(admin.ModelAdmin):
+    """Notifications that could not be sent: the steps were saved, the people not told."""
+
+    list_display = ["created_at", "subject", "recipients", "error"]
+    search_fields = ["subject", "recipients", "error"]
+    readonly_fields = ["created_at", "subject", "recipients", "error", "scorecard"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -8,11 +8,11 @@ values.
 
 import datetime
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +30,7 @@ from scoring.models import (
     SurveySummary,
 )
 from scoring.suggestions import suggest
-from units.access import descendant_ids
+from units.access import descendant_ids, own_units
 from units.models import Unit
 
 
@@ -171,35 +171,25 @@ def rank(totals: Mapping[int, Decimal]) -> dict[int, int]:
 
 
 def refresh_results(period: Period) -> None:
-    """Recompute every scorecard's totals, band and rank in the period (rank per report group).
+    """Recompute every scorecard's totals and band in the period (after a bulk change such as
+    the demo or an import). Ranks are not stored: see ``Scorecard.rank``."""
+    cards = list(period.scorecards.prefetch_related("scores").order_by("id"))
+    changed = [card for card in cards if _recompute(card, period.bands)]
+    Scorecard.objects.bulk_update(changed, ["self_total", "final_total", "band"])
 
-    Scorecards where no procedure arose have no totals, band or rank. Only rows whose
-    results changed are written.
+
+def _recompute(card: Scorecard, bands: list) -> bool:
+    """Set the card's totals and band from its scores; True when they changed.
+
+    Scorecards where no procedure arose have no totals and no band.
     """
-    cards = list(period.scorecards.select_related("unit").prefetch_related("scores").order_by("id"))
-    before = {card.id: _results(card) for card in cards}
-    by_id = {card.id: card for card in cards}
-    for card in cards:
-        if card.no_tthc:
-            card.self_total = card.final_total = None
-        else:
-            card.self_total, card.final_total = compute_totals(card.scores.all())
-        card.band = classify(card.final_total, period.bands)
-        card.rank = None
-    for group in {card.unit.report_group for card in cards}:
-        totals = {
-            card.id: card.final_total
-            for card in cards
-            if card.unit.report_group == group and card.final_total is not None
-        }
-        for card_id, position in rank(totals).items():
-            by_id[card_id].rank = position
-    changed = [card for card in cards if _results(card) != before[card.id]]
-    Scorecard.objects.bulk_update(changed, ["self_total", "final_total", "band", "rank"])
-
-
-def _results(card: Scorecard) -> tuple:
-    return (card.self_total, card.final_total, card.band, card.rank)
+    before = (card.self_total, card.final_total, card.band)
+    if card.no_tthc:
+        card.self_total = card.final_total = None
+    else:
+        card.self_total, card.final_total = compute_totals(card.scores.all())
+    card.band = classify(card.final_total, bands)
+    return (card.self_total, card.final_total, card.band) != before
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,7 +209,13 @@ class Entry:
 
 
 def _lock(scorecard: Scorecard, expected_version: int | None) -> Scorecard:
-    locked = Scorecard.objects.select_for_update().select_related("period").get(pk=scorecard.pk)
+    """The scorecard's row, locked until the transaction ends (its period is read, not locked:
+    every unit's save would otherwise queue on the one period row)."""
+    locked = (
+        Scorecard.objects.select_for_update(of=("self",))
+        .select_related("period", "unit")
+        .get(pk=scorecard.pk)
+    )
     if expected_version is not None and locked.version != expected_version:
         raise StaleScorecard()
     return locked
@@ -233,9 +229,21 @@ def _require_status(card: Scorecard, allowed: set[str]) -> None:
         )
 
 
+def _refuse_own_unit(card: Scorecard, actor) -> None:
+    """Nobody reviews, returns, approves or extends the deadline of their own unit's card."""
+    if actor is not None and own_units(actor).filter(pk=card.unit_id).exists():
+        raise ScoringError(_("You cannot review your own unit's scorecard."))
+
+
 def _bump(card: Scorecard, fields: list[str]) -> None:
     card.version += 1
     card.save(update_fields=[*fields, "version"])
+
+
+def _bump_with_results(card: Scorecard, fields: list[str]) -> None:
+    """Raise the version and store the card's own totals and band, recomputed from its scores."""
+    _recompute(card, card.period.bands)
+    _bump(card, [*fields, "self_total", "final_total", "band"])
 
 
 def _plain(value: Decimal | None) -> str | None:
@@ -260,13 +268,14 @@ def record_self_scores(
     """Save a unit's self points and explanations, keyed by criterion id.
 
     Side effects: updates the scores, appends a "self_scored" event listing each changed
-    criterion's before/after values, raises the version, recomputes the period's totals,
-    bands and ranks. Refused unless the scorecard is a draft or returned, and for any value
-    the criterion does not allow (nothing is saved then).
+    criterion's before/after values, raises the version, recomputes this scorecard's totals
+    and band (ranks are worked out when read, so no other unit's row is touched). Refused
+    unless the scorecard is a draft or returned, and for any value the criterion does not
+    allow (nothing is saved then).
     """
     with transaction.atomic():
         card = _lock(scorecard, expected_version)
-        _require_status(card, {ScorecardStatus.DRAFT, ScorecardStatus.RETURNED})
+        _require_status(card, ScorecardStatus.unit_editable())
         scores = _scores_for(card, entries)
         errors, before, after, changed = [], {}, {}, []
         for criterion_id, entry in entries.items():
@@ -291,8 +300,7 @@ def record_self_scores(
             ScorecardEvent.objects.create(
                 scorecard=card, actor=actor, kind=EventKind.SELF_SCORED, before=before, after=after
             )
-            _bump(card, [])
-            refresh_results(card.period)
+            _bump_with_results(card, [])
     card.refresh_from_db()
     return card
 
@@ -309,11 +317,12 @@ def record_review(
     ``points=None`` clears a review (the unit's own points count again).
 
     Side effects: updates the scores, appends a "reviewed" event with before/after values,
-    raises the version, recomputes the period's totals, bands and ranks. Refused unless the
+    raises the version, recomputes this scorecard's totals and band. Refused unless the
     scorecard is submitted; a reviewed value that differs from the self points needs a reason.
     """
     with transaction.atomic():
         card = _lock(scorecard, expected_version)
+        _refuse_own_unit(card, actor)
         _require_status(card, {ScorecardStatus.SUBMITTED})
         scores = _scores_for(card, entries)
         errors, before, after, changed = [], {}, {}, []
@@ -348,8 +357,7 @@ def record_review(
             ScorecardEvent.objects.create(
                 scorecard=card, actor=actor, kind=EventKind.REVIEWED, before=before, after=after
             )
-            _bump(card, [])
-            refresh_results(card.period)
+            _bump_with_results(card, [])
     card.refresh_from_db()
     return card
 
@@ -365,14 +373,14 @@ def declare_no_tthc(
     """Declare (or withdraw) that no procedure arose in the quarter.
 
     Side effects: sets the flag and note, appends a "no_tthc" event, raises the version,
-    recomputes the period's results (the unit leaves or rejoins the ranking). Refused unless
-    the scorecard is a draft or returned, and when declaring without a note.
+    recomputes this scorecard's totals and band (the unit leaves or rejoins the ranking).
+    Refused unless the scorecard is a draft or returned, and when declaring without a note.
     """
     if declared and not note.strip():
         raise ScoringError(_("Explain why no procedure arose this quarter."))
     with transaction.atomic():
         card = _lock(scorecard, expected_version)
-        _require_status(card, {ScorecardStatus.DRAFT, ScorecardStatus.RETURNED})
+        _require_status(card, ScorecardStatus.unit_editable())
         before = {"no_tthc": card.no_tthc, "note": card.no_tthc_note}
         if (card.no_tthc, card.no_tthc_note) == (declared, note if declared else ""):
             return card
@@ -385,8 +393,7 @@ def declare_no_tthc(
             before=before,
             after={"no_tthc": card.no_tthc, "note": card.no_tthc_note},
         )
-        _bump(card, ["no_tthc", "no_tthc_note"])
-        refresh_results(card.period)
+        _bump_with_results(card, ["no_tthc", "no_tthc_note"])
     card.refresh_from_db()
     return card
 
@@ -395,17 +402,17 @@ def declare_no_tthc(
 # The workflow
 
 
-class Transition:
-    SUBMIT = "submit"
-    RETURN = "return"
-    APPROVE = "approve"
-    REOPEN = "reopen"
+class Transition(models.TextChoices):
+    SUBMIT = "submit", _("Submit")
+    RETURN = "return", _("Return for correction")
+    APPROVE = "approve", _("Approve")
+    REOPEN = "reopen", _("Reopen")
 
 
 # transition → (statuses it may start from, status it leads to, event kind)
 TRANSITIONS = {
     Transition.SUBMIT: (
-        {ScorecardStatus.DRAFT, ScorecardStatus.RETURNED},
+        ScorecardStatus.unit_editable(),
         ScorecardStatus.SUBMITTED,
         EventKind.SUBMITTED,
     ),
@@ -486,6 +493,8 @@ def transition(
     today = today or timezone.localdate()
     with transaction.atomic():
         card = _lock(scorecard, expected_version)
+        if name != Transition.SUBMIT:
+            _refuse_own_unit(card, actor)
         if card.status not in sources:
             raise ScoringError(
                 _("This action is not allowed while the scorecard is %(status)s.")
@@ -516,7 +525,9 @@ def transition(
             after={"status": card.status},
         )
         _bump(card, ["status", "submitted_at", "approved_at"])
-        transaction.on_commit(lambda: notifications.after_transition(card.pk, name, note))
+        transaction.on_commit(
+            lambda: notifications.after_transition(card.pk, name, note), robust=True
+        )
     card.refresh_from_db()
     return card
 
@@ -531,9 +542,8 @@ def extend_deadline(
     """
     with transaction.atomic():
         card = _lock(scorecard, None)
-        _require_status(
-            card, {ScorecardStatus.DRAFT, ScorecardStatus.RETURNED, ScorecardStatus.SUBMITTED}
-        )
+        _refuse_own_unit(card, actor)
+        _require_status(card, ScorecardStatus.before_approval())
         floor = card.period.self_deadline
         if floor is not None and deadline < floor:
             raise ScoringError(
@@ -562,7 +572,7 @@ def add_evidence(score: Score, upload, checked, *, actor=None) -> Evidence:
     """
     with transaction.atomic():
         card = _lock(score.scorecard, None)
-        _require_status(card, {ScorecardStatus.DRAFT, ScorecardStatus.RETURNED})
+        _require_status(card, ScorecardStatus.unit_editable())
         evidence = Evidence(
             score=score,
             original_name=checked.name,
@@ -591,7 +601,7 @@ def remove_evidence(evidence: Evidence, *, actor=None) -> None:
     """
     with transaction.atomic():
         card = _lock(evidence.score.scorecard, None)
-        _require_status(card, {ScorecardStatus.DRAFT, ScorecardStatus.RETURNED})
+        _require_status(card, ScorecardStatus.unit_editable())
         ScorecardEvent.objects.create(
             scorecard=card,
             actor=actor,
@@ -614,22 +624,41 @@ def needs_no_adjustment(card: Scorecard) -> bool:
     )
 
 
-def bulk_approve(cards: Iterable[Scorecard], *, actor=None) -> tuple[list, list]:
-    """Approve every submitted scorecard that needs no adjustment; return (approved, skipped).
+@dataclass
+class BulkApproval:
+    """What a bulk approval did: approved, changed since the board was loaded, or skipped."""
 
-    Each approval is its own transition (one transaction and one event each); a scorecard that
-    is not submitted, was adjusted, or cannot be approved is skipped and left unchanged.
+    approved: list[Scorecard] = field(default_factory=list)
+    changed: list[Scorecard] = field(default_factory=list)
+    skipped: list[Scorecard] = field(default_factory=list)
+
+
+def bulk_approve(cards: Mapping[Scorecard, int], *, actor=None) -> BulkApproval:
+    """Approve each scorecard at the version the reviewer saw, if it needs no adjustment.
+
+    ``cards`` maps each scorecard to the version shown on the board. Each approval is its own
+    transition (one transaction and one event each). A scorecard changed since (returned and
+    resubmitted, re-scored, …) is left alone and listed as changed; one that is not submitted,
+    was adjusted, or cannot be approved is skipped. Nothing else changes.
     """
-    approved, skipped = [], []
-    for card in cards:
-        if card.status != ScorecardStatus.SUBMITTED or not needs_no_adjustment(card):
-            skipped.append(card)
-            continue
-        try:
-            approved.append(transition(card, Transition.APPROVE, actor=actor))
-        except ScoringError:
-            skipped.append(card)
-    return approved, skipped
+    result = BulkApproval()
+    for card, version in cards.items():
+        if card.version != version:
+            result.changed.append(card)
+        elif card.status != ScorecardStatus.SUBMITTED or not needs_no_adjustment(card):
+            result.skipped.append(card)
+        else:
+            try:
+                approved = transition(
+                    card, Transition.APPROVE, actor=actor, expected_version=version
+                )
+            except StaleScorecard:
+                result.changed.append(card)
+            except ScoringError:
+                result.skipped.append(card)
+            else:
+                result.approved.append(approved)
+    return result
 
 
 def save_self_assessment(
@@ -637,13 +666,18 @@ def save_self_assessment(
     entries: Mapping[int, Entry],
     uploads: Iterable[tuple[Score, object, object]] = (),
     *,
+    submit: bool = False,
     actor=None,
     expected_version: int | None = None,
+    today: datetime.date | None = None,
 ) -> Scorecard:
-    """Save a unit's points, explanations and new evidence files together, or nothing.
+    """Save a unit's points, explanations and new evidence files together and, with
+    ``submit``, send the scorecard for review: all of it, or nothing.
 
-    Side effects: those of ``record_self_scores`` and of ``add_evidence`` for each upload,
-    in one transaction: a stale version or a refused value saves none of it.
+    Side effects: those of ``record_self_scores``, of ``add_evidence`` for each upload and,
+    with ``submit``, of the submit ``transition``, in one transaction: a stale version, a
+    refused value or a refused submission (a criterion without points, the deadline passed)
+    saves none of it, so the user's page keeps their input and shows why.
     """
     with transaction.atomic():
         card = record_self_scores(
@@ -651,6 +685,8 @@ def save_self_assessment(
         )
         for score, upload, checked in uploads:
             add_evidence(score, upload, checked, actor=actor)
+        if submit:
+            card = transition(card, Transition.SUBMIT, actor=actor, today=today)
     card.refresh_from_db()
     return card
 

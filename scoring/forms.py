@@ -182,3 +182,27 @@ class BoardFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All statuses")), *statuses]
         self.fields["group"].choices = [("", _("All groups")), *groups]
+
+
+class BulkApproveForm(forms.Form):
+    """The board's ticked scorecards, each with the version the board showed ("id:version")."""
+
+    cards = forms.MultipleChoiceField(
+        required=True,
+        error_messages={"required": _("Select at least one scorecard.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cards"].valid_value = lambda value: _card_version(value) is not None
+
+    def clean_cards(self) -> dict[int, int]:
+        """Scorecard id → the version the reviewer saw."""
+        return dict(_card_version(value) for value in self.cleaned_data["cards"])
+
+
+def _card_version(value: str) -> tuple[int, int] | None:
+    card, _sep, version = str(value).partition(":")
+    if not (card.isdigit() and version.isdigit()):
+        return None
+    return int(card), int(version)

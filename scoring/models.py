@@ -5,10 +5,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from criteria.models import POINTS, CriteriaSet, Criterion
-from units.models import Unit
+from units.models import ReportGroup, Unit, UnitKind
 
 
 class PeriodStatus(models.TextChoices):
@@ -91,6 +92,16 @@ class ScorecardStatus(models.TextChoices):
     RETURNED = "returned", _("Returned")
     APPROVED = "approved", _("Approved")
 
+    @classmethod
+    def unit_editable(cls) -> frozenset[str]:
+        """Statuses in which the unit enters its scores: a draft, or returned for correction."""
+        return frozenset({cls.DRAFT, cls.RETURNED})
+
+    @classmethod
+    def before_approval(cls) -> frozenset[str]:
+        """Statuses in which the self-scoring deadline still matters."""
+        return frozenset({cls.DRAFT, cls.RETURNED, cls.SUBMITTED})
+
 
 class Scorecard(models.Model):
     """One unit's scores for one period. Status changes only through ``scoring.domain``."""
@@ -109,7 +120,6 @@ class Scorecard(models.Model):
     self_total = models.DecimalField(_("self total"), null=True, blank=True, **POINTS)
     final_total = models.DecimalField(_("final total"), null=True, blank=True, **POINTS)
     band = models.CharField(_("classification"), max_length=50, blank=True)
-    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
     version = models.PositiveIntegerField(
         _("version"), default=1, help_text=_("Raised on every change, to refuse stale edits.")
     )
@@ -141,13 +151,34 @@ class Scorecard(models.Model):
     def __str__(self) -> str:
         return f"{self.unit} — {self.period.code}"
 
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self.__dict__.pop("rank", None)
+
     @property
     def effective_deadline(self) -> datetime.date | None:
         return self.deadline or self.period.self_deadline
 
     @property
     def is_editable_by_unit(self) -> bool:
-        return self.status in (ScorecardStatus.DRAFT, ScorecardStatus.RETURNED)
+        return self.status in ScorecardStatus.unit_editable()
+
+    @cached_property
+    def rank(self) -> int | None:
+        """Place in the period's ranking within the unit's report group (ties share a place).
+
+        Worked out when read, never stored: a save touches only its own scorecard's row, so
+        units saving at the same moment never wait for one another. Pages that list a whole
+        period set it for every card at once (``scoring.results.assign_ranks``).
+        """
+        if self.final_total is None:
+            return None
+        local = Q(unit__kind__in=UnitKind.local())
+        same_group = local if self.unit.report_group == ReportGroup.LOCAL else ~local
+        better = Scorecard.objects.filter(
+            same_group, period_id=self.period_id, final_total__gt=self.final_total
+        )
+        return better.count() + 1
 
 
 class Score(models.Model):
@@ -447,3 +478,29 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scorecard} {self.sent_on}"
+
+
+class MailFailure(models.Model):
+    """A notification that could not be sent. The step it announced was saved all the same;
+    administrators see these in the admin and can tell the people concerned."""
+
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    recipients = models.TextField(_("recipients"))
+    error = models.TextField(_("error"))
+    scorecard = models.ForeignKey(
+        Scorecard,
+        verbose_name=_("scorecard"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("mail failure")
+        verbose_name_plural = _("mail failures")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from scoring import access, domain
-from scoring.domain import ScoringError, Transition
+from scoring.domain import ScoringError, StaleScorecard, Transition
 from scoring.forms import (
     BoardFilterForm,
+    BulkApproveForm,
     DeadlineForm,
     NoTthcForm,
     ReasonForm,
@@ -21,7 +22,7 @@ from scoring.forms import (
     SelfScoreForm,
 )
 from scoring.models import DossierStats, EventKind, Evidence, Score, ScorecardStatus, SurveySummary
-from scoring.results import board_rows, group_choices, grouped
+from scoring.results import assign_ranks, board_rows, group_choices, grouped
 from units.access import scorable_units
 
 
@@ -66,20 +67,9 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not access.can_self_score(request.user, card):
             raise PermissionDenied
-        if form.is_valid():
-            try:
-                card = domain.save_self_assessment(
-                    card,
-                    form.entries(),
-                    form.uploads(),
-                    actor=request.user,
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ScoringError as exc:
-                _fail(request, exc)
-            else:
-                return _after_save(request, card)
-        else:
+        if form.is_valid() and _save_self_assessment(request, card, form):
+            return redirect("scoring:scorecard", card.pk)
+        if not form.is_valid():
             messages.error(request, _("Nothing was saved: correct the marked fields."))
     context = {
         "card": card,
@@ -93,23 +83,31 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "scoring/scorecard.html", context)
 
 
+def _save_self_assessment(request: HttpRequest, card, form: SelfScoreForm) -> bool:
+    """Save (and with "Lưu và gửi", submit) in one domain call; False when refused, with the
+    reasons flashed and the user's entries still in ``form``."""
+    submit = request.POST.get("action") == "submit"
+    try:
+        domain.save_self_assessment(
+            card,
+            form.entries(),
+            form.uploads(),
+            submit=submit,
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except ScoringError as exc:
+        if submit and card.is_editable_by_unit and not isinstance(exc, StaleScorecard):
+            messages.warning(request, _("Nothing was saved or submitted:"))
+        _fail(request, exc)
+        return False
+    messages.success(request, _("Submitted for review.") if submit else _("Saved as a draft."))
+    return True
+
+
 def _last_return_note(card) -> str:
     event = card.events.filter(kind=EventKind.RETURNED).order_by("-created_at", "-id").first()
     return event.note if event else ""
-
-
-def _after_save(request: HttpRequest, card) -> HttpResponse:
-    if request.POST.get("action") != "submit":
-        messages.success(request, _("Saved as a draft."))
-        return redirect("scoring:scorecard", card.pk)
-    try:
-        domain.transition(card, Transition.SUBMIT, actor=request.user)
-    except ScoringError as exc:
-        messages.warning(request, _("Saved as a draft, but not submitted:"))
-        _fail(request, exc)
-    else:
-        messages.success(request, _("Submitted for review."))
-    return redirect("scoring:scorecard", card.pk)
 
 
 @login_required
@@ -293,16 +291,23 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
         for c in cards
         if (not status or c.status == status) and (not group or c.unit.report_group == group)
     ]
+    reviewable = set(
+        access.reviewable_scorecards(request.user)
+        .filter(period=period)
+        .values_list("pk", flat=True)
+    )
     context = {
         "period": period,
-        "groups": grouped(board_rows(shown, timezone.localdate()), cards),
+        "groups": grouped(board_rows(shown, timezone.localdate(), reviewable), cards),
         "counts": [
             (value, label, counts.get(value, 0)) for value, label in ScorecardStatus.choices
         ],
         "total": len(cards),
         "filters": filters,
         "can_review": access.can_review_period(request.user, period),
-        "has_submitted": any(c.status == ScorecardStatus.SUBMITTED for c in shown),
+        "has_submitted": any(
+            c.status == ScorecardStatus.SUBMITTED and c.pk in reviewable for c in shown
+        ),
     }
     return render(request, "scoring/board.html", context)
 
@@ -311,27 +316,43 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
     period = access.get_period(request.user, pk, action="review")
-    ids = [int(i) for i in request.POST.getlist("cards") if i.isdigit()]
-    cards = period.scorecards.filter(pk__in=ids).prefetch_related("scores")
-    approved, skipped = domain.bulk_approve(cards, actor=request.user)
-    if approved:
-        messages.success(request, _("Approved %(n)s scorecards.") % {"n": len(approved)})
-    if skipped:
-        names = ", ".join(c.unit.short_name for c in skipped)
+    form = BulkApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Select at least one scorecard."))
+        return redirect("scoring:board", period.pk)
+    shown = form.cleaned_data["cards"]
+    cards = period.scorecards.filter(pk__in=shown)
+    done = domain.bulk_approve(
+        {card: shown[card.pk] for card in cards.select_related("unit").prefetch_related("scores")},
+        actor=request.user,
+    )
+    if done.approved:
+        messages.success(request, _("Approved %(n)s scorecards.") % {"n": len(done.approved)})
+    if done.changed:
+        messages.warning(
+            request,
+            _("Not approved, because they changed after you opened the board: %(names)s.")
+            % {"names": _names(done.changed)},
+        )
+    if done.skipped:
         messages.warning(
             request,
             _("Not approved (not submitted, or adjusted: review them one by one): %(names)s.")
-            % {"names": names},
+            % {"names": _names(done.skipped)},
         )
-    if not ids:
-        messages.error(request, _("Select at least one scorecard."))
     return redirect("scoring:board", period.pk)
+
+
+def _names(cards) -> str:
+    return ", ".join(card.unit.short_name for card in cards)
 
 
 @login_required
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     period = access.get_period(request.user, pk)
-    cards = list(period.scorecards.select_related("unit").order_by("unit__order", "unit__name"))
+    cards = assign_ranks(
+        list(period.scorecards.select_related("unit").order_by("unit__order", "unit__name"))
+    )
     ranked = sorted(cards, key=lambda c: (c.no_tthc, c.rank or 10**9, c.unit.order))
     context = {"period": period, "groups": grouped(ranked, cards)}
     return render(request, "scoring/results.html", context)

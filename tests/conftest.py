@@ -5,12 +5,19 @@ Personas: ``staff`` (unit staff of the first commune), ``other_staff`` (of the s
 district of the same province) and ``superuser``.
 """
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 
 from scoring.domain import open_period
 from tests.clients import client_for
 from tests.factories import MembershipFactory, UserFactory, district, tt01_set
 from units.models import Role
+
+
+# On SQLite the test database is a file under var/ (see settings): make sure the folder exists.
+Path(settings.BASE_DIR, "var").mkdir(exist_ok=True)
 
 
 @pytest.fixture(autouse=True)

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "import_export",
+    "django_tasks_db",
     "tthc_scoring",
     "units",
     "criteria",
@@ -76,12 +77,31 @@ TEMPLATES = [
 WSGI_APPLICATION = "tthc_scoring.wsgi.application"
 
 # SQLite is the embedded default; DATABASE_URL (postgres://...) selects PostgreSQL.
+# Persistent connections are checked before reuse, so a database restart costs the requests
+# in flight and nothing more.
 DATABASES = {
     "default": dj_database_url.parse(
         os.getenv("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=envint("DB_CONN_MAX_AGE", "0"),
+        conn_max_age=envint("DB_CONN_MAX_AGE", "60"),
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Many units save at once before a deadline. Write transactions take SQLite's write lock
+    # when they begin (IMMEDIATE), so two writers queue instead of failing halfway with
+    # "database is locked"; the busy timeout is how long one waits; WAL lets pages be read
+    # while someone writes.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": envint("SQLITE_BUSY_TIMEOUT", "20"),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # The test database is a file (not shared-cache memory), so that tests can race threads
+    # and start worker processes against it as production would; one per test run.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.getenv("SQLITE_TEST_NAME", str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3"))
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -123,10 +143,13 @@ DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "tthc-scoring@localhost")
 # Largest evidence file accepted, in bytes.
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))
 
-# Long report renderings run after the request (reports.tasks).
-TASKS = {
-    "default": {"BACKEND": os.getenv("TASKS_BACKEND", "reports.tasks.BackgroundThreadBackend")}
-}
+# Long report renderings run after the request, in a worker process (`manage.py worker`:
+# django-tasks-db's db_worker, which takes tasks from a table in the database).
+TASKS = {"default": {"BACKEND": os.getenv("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A running job whose worker has shown no sign of life for this many seconds is presumed dead
+# (killed, out of memory, machine restarted) and started again, up to TASK_MAX_ATTEMPTS starts.
+TASK_STALE_AFTER = envint("TASK_STALE_AFTER", "60")
+TASK_MAX_ATTEMPTS = envint("TASK_MAX_ATTEMPTS", "3")
 
 # Periods with more units than this render their approved PDF after the request.
 REPORT_INLINE_UNITS = envint("REPORT_INLINE_UNITS", "100")
@@ -137,6 +160,11 @@ SIGNING_DIR = Path(os.getenv("SIGNING_DIR", BASE_DIR / "var" / "signing"))
 SIGNING_PKCS12_PATH = os.getenv("SIGNING_PKCS12_PATH", "")
 SIGNING_PKCS12_PASSWORD = os.getenv("SIGNING_PKCS12_PASSWORD", "")
 SIGNING_TRUST_ROOTS = envlist("SIGNING_TRUST_ROOTS", "")
+# Who may sign an uploaded report besides the signer it names: common names or full subjects
+# ("CN=…,O=…,C=VN"), separated by semicolons, since a subject itself contains commas.
+SIGNING_ALLOWED_SUBJECTS = [
+    name.strip() for name in os.getenv("SIGNING_ALLOWED_SUBJECTS", "").split(";") if name.strip()
+]
 SIGNING_DEMO = envbool("SIGNING_DEMO", "true" if DEBUG and not SIGNING_PKCS12_PATH else "false")
 
 if not DEBUG:

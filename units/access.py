@@ -1,13 +1,19 @@
-"""Which units a user can see and act on: the single place scoping lives.
+"""Which units a user can see and act on, and who oversees a unit: the single place scoping lives.
 
 A unit's staff reach their own unit only. A reviewer or leader on a unit reaches that unit and
 everything below it. Superusers reach everything. Every view and every per-object helper in
 the other apps asks these functions; nothing else decides scope.
+
+Scorecards are scoped by the unit that organised their period (``scoring.access``), not by
+where the scored unit sits today: a unit moved to another district in a reform stays, for its
+past quarters, with the district that scored it.
 """
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
 
 from units.models import Membership, Role, Unit, UnitQuerySet
 
@@ -64,6 +70,38 @@ def led_units(user: User) -> UnitQuerySet:
     if user.is_authenticated and user.is_superuser:
         return Unit.objects.all()
     return Unit.objects.filter(id__in=descendant_ids(_membership_unit_ids(user, [Role.LEADER])))
+
+
+def own_units(user: User) -> UnitQuerySet:
+    """The units the user belongs to directly, in any role: nobody reviews these."""
+    return Unit.objects.filter(id__in=_membership_unit_ids(user, Role.values))
+
+
+def ancestors(unit: Unit) -> list[Unit]:
+    """The units above this one, nearest first."""
+    found, current = [], unit
+    while current.parent_id is not None and len(found) < MAX_DEPTH:
+        current = current.parent
+        found.append(current)
+    return found
+
+
+def overseers(unit: Unit, role: str) -> QuerySet:
+    """Active users holding ``role`` on this unit or on a unit above it."""
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__unit__in=[unit, *ancestors(unit)], memberships__role=role, is_active=True
+        )
+        .distinct()
+    )
+
+
+def members(unit: Unit, role: str) -> QuerySet:
+    """Active users holding ``role`` on exactly this unit."""
+    return get_user_model().objects.filter(
+        memberships__unit=unit, memberships__role=role, is_active=True
+    )
 
 
 def roles_on(user: User, unit: Unit) -> set[str]:

@@ -1,13 +1,15 @@
-"""Two people saving the same scorecard at the same moment: one wins, the other is told so.
+"""People saving at the same moment, as they do before a deadline.
 
-Runs only on PostgreSQL: SQLite serialises every write, so there is no race to lose there.
-Each session runs in its own thread and therefore on its own database connection.
+Different units saving together must all succeed: no error, no deadlock, no lost write, on
+PostgreSQL and on SQLite (the default of ``make run``), through the real pages in threads,
+each thread on its own database connection. Two people saving the same scorecard from the
+same version: one wins, the other is told so and keeps their input on the page.
 
-To make every round a real race, ``scoring.domain._lock`` is wrapped so that whoever gets the
-row lock holds it a little before writing. The other session is then inside its own save at
-the same time: without ``select_for_update`` both would read the old version, both would pass
-the check and both would write (a lost update); with it, the second waits, reads the new
-version and is refused with ``StaleScorecard``.
+For the same-scorecard races, ``scoring.domain._lock`` is wrapped so that whoever gets the
+lock holds it a little before writing. The other session is then inside its own save at the
+same time: without the lock both would read the old version, both would pass the check and
+both would write (a lost update); with it, the second waits, reads the new version and is
+refused with ``StaleScorecard``.
 """
 
 import html
@@ -25,18 +27,11 @@ from django.urls import reverse
 from django.utils.translation import override
 
 from scoring import domain
-from scoring.domain import Entry, StaleScorecard, record_self_scores
-from scoring.models import EventKind, Scorecard
-from tests.clients import english
-from tests.factories import MembershipFactory
+from scoring.domain import Entry, StaleScorecard, open_period, record_self_scores
+from scoring.models import EventKind, Scorecard, ScorecardStatus
+from tests.clients import client_for, english, url
+from tests.factories import MembershipFactory, district
 from units.models import Role
-
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (row locks, real concurrency)"
-    ),
-]
 
 ROUNDS = 5
 HOLD = 0.2  # seconds the winner keeps the row lock, so the loser's save overlaps it
@@ -216,3 +211,95 @@ def test_two_domain_saves_with_the_same_expected_version_one_wins(card, two_staf
         assert self_scored_events(card) == events + 1
         event = after.events.filter(kind=EventKind.SELF_SCORED).latest("id")
         assert event.actor == actors[winner]
+
+
+# Different units at the same moment
+
+UNITS = 8
+SUBMIT = "submit"
+
+
+@pytest.fixture
+def crowd(criteria_set):
+    """A district of ``UNITS`` units with an open quarter, one signed-in staff client each."""
+    place = district(n_communes=UNITS - 2, n_agencies=2)
+    period = open_period(place.district, 2021, 3, criteria_set)
+    clients = {}
+    for card in period.scorecards.select_related("unit"):
+        user = MembershipFactory(unit=card.unit, role=Role.UNIT_STAFF).user
+        clients[card.pk] = client_for(user)
+    return period, clients
+
+
+def evidence_free(card: Scorecard, values: dict) -> dict:
+    """``values`` with an explanation on every criterion, so that a submit is accepted."""
+    return {cid: (points, note or "Có sổ theo dõi") for cid, (points, note) in values.items()}
+
+
+def page_and_post(client: Client, url: str, values: dict, action: str, barrier):
+    page = client.get(url)
+    assert page.status_code == 200
+    (version,) = set(VERSION_INPUT.findall(page.content.decode()))
+    data = {"version": version, "action": action}
+    for cid, (points, note) in values.items():
+        data[f"points_{cid}"] = str(points)
+        data[f"note_{cid}"] = note
+    barrier.wait()  # every unit presses its button at once
+    return client.post(url, data)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_units_saving_at_the_same_moment_all_succeed_and_nothing_is_lost(crowd):
+    period, clients = crowd
+    cards = {card.pk: card for card in period.scorecards.all()}
+    ids = {
+        pk: list(card.scores.order_by("criterion__order").values_list("criterion_id", flat=True))
+        for pk, card in cards.items()
+    }
+
+    for round_no in range(ROUNDS):
+        action = "submit" if round_no == ROUNDS - 1 else "save"
+        wanted = {
+            pk: evidence_free(cards[pk], values_for(ids[pk], round_no, pk, f"đơn vị {pk}"))
+            for pk in cards
+        }
+
+        responses = race(
+            {
+                pk: partial(page_and_post, client, url(cards[pk]), wanted[pk], action)
+                for pk, client in clients.items()
+            }
+        )
+
+        statuses = {pk: r.status_code for pk, r in responses.items()}
+        assert statuses == dict.fromkeys(cards, 302), f"round {round_no}: {statuses}"
+        for pk in cards:
+            after = Scorecard.objects.get(pk=pk)
+            assert stored(after) == wanted[pk], f"round {round_no}: unit {pk} lost its save"
+            assert self_scored_events(after) == round_no + 1
+    assert set(period.scorecards.values_list("status", flat=True)) == {ScorecardStatus.SUBMITTED}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_unit_saving_while_others_submit_changes_no_one_elses_row(crowd):
+    period, clients = crowd
+    first, *others = period.scorecards.order_by("pk")
+    complete = {
+        card.pk: evidence_free(
+            card, values_for(list(card.scores.values_list("criterion_id", flat=True)), 0, 0, "x")
+        )
+        for card in others
+    }
+    before = Scorecard.objects.get(pk=first.pk).version
+
+    responses = race(
+        {
+            card.pk: partial(
+                page_and_post, clients[card.pk], url(card), complete[card.pk], "submit"
+            )
+            for card in others
+        }
+    )
+
+    assert {r.status_code for r in responses.values()} == {302}
+    assert Scorecard.objects.get(pk=first.pk).version == before

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from scoring.domain import Transition, open_period, transition
-from scoring.models import Reminder, Score, Scorecard, ScorecardStatus
+from scoring.models import MailFailure, Reminder, Score, Scorecard, ScorecardStatus
 from tests.clients import client_for
 from tests.factories import MembershipFactory, criterion_ids, self_score
 from units.models import Role
@@ -194,7 +194,8 @@ def test_bulk_approval_mails_each_approved_units_staff(
 
     with django_capture_on_commit_callbacks(execute=True):
         client_for(reviewer).post(
-            reverse("scoring:bulk_approve", args=[period.pk]), {"cards": [first.pk, second.pk]}
+            reverse("scoring:bulk_approve", args=[period.pk]),
+            {"cards": [f"{first.pk}:{first.version}", f"{second.pk}:{second.version}"]},
         )
 
     assert mailed() == ["other_staff@example.test", "staff@example.test"]
@@ -378,3 +379,83 @@ def test_an_approved_card_is_not_reminded(soon, tuan_giao, everyone):
 
     assert mailed() == ["other_staff@example.test"]
     assert Reminder.objects.filter(scorecard=card).count() == 0
+
+
+# Mail never breaks a step
+
+
+def test_a_mail_backend_that_raises_leaves_the_submission_saved_and_tells_the_administrators(
+    card, everyone, staff, settings, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = {"default": {"BACKEND": "tests.failing_mail.BrokenBackend"}}
+    card = self_score(card, 2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(staff).post(
+            reverse("scoring:scorecard", args=[card.pk]), submit_data(card)
+        )
+
+    card.refresh_from_db()
+    failure = MailFailure.objects.get()
+    assert response.status_code == 302
+    assert card.status == ScorecardStatus.SUBMITTED
+    assert (failure.scorecard, failure.recipients) == (card, "reviewer@example.test")
+    assert failure.error == "RuntimeError: the mail backend is misconfigured"
+
+
+def test_a_unit_name_with_a_line_break_still_mails_on_one_subject_line(
+    card, everyone, staff, django_capture_on_commit_callbacks
+):
+    card.unit.name = "Xã Quài\nNưa"
+    card.unit.save()
+    card = self_score(card, 2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(staff).post(
+            reverse("scoring:scorecard", args=[card.pk]), submit_data(card)
+        )
+
+    assert response.status_code == 302
+    assert "Xã Quài Nưa" in mail.outbox[0].subject
+    assert MailFailure.objects.count() == 0
+
+
+def test_plain_text_mail_is_not_html_escaped(
+    card, everyone, reviewer, django_capture_on_commit_callbacks
+):
+    card.unit.name = 'Phòng "Tài chính" & Kế hoạch'
+    card.unit.save()
+    card = submitted(card)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(card, T.RETURN, actor=reviewer, note='Bổ sung "biên bản" & sổ <1>')
+
+    body = mail.outbox[0].body
+    assert 'Phòng "Tài chính" & Kế hoạch' in body
+    assert 'Bổ sung "biên bản" & sổ <1>' in body
+    assert "&quot;" not in body and "&amp;" not in body and "&lt;" not in body
+
+
+def test_a_moved_units_submission_mails_the_district_that_scores_it_this_quarter(
+    card, everyone, staff, tuan_giao, other_district, django_capture_on_commit_callbacks
+):
+    card.unit.parent = other_district.district
+    card.unit.save()
+    card = self_score(card, 2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(staff).post(reverse("scoring:scorecard", args=[card.pk]), submit_data(card))
+
+    assert mailed() == ["reviewer@example.test"]
+
+
+def test_a_reviewer_on_the_units_own_staff_is_not_asked_to_review_it(
+    card, everyone, staff, tuan_giao, django_capture_on_commit_callbacks
+):
+    MembershipFactory(user=staff, unit=tuan_giao.district, role=Role.REVIEWER)
+    card = self_score(card, 2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(staff).post(reverse("scoring:scorecard", args=[card.pk]), submit_data(card))
+
+    assert mailed() == ["reviewer@example.test"]

@@ -1,7 +1,10 @@
 """Who may open which page: one table over every URL of the site and every persona.
 
 The object under test is always ``staff``'s own scorecard (commune 0 of Tuần Giáo), with one
-evidence file, in the period Tuần Giáo opened. Outsiders (another unit's staff, a reviewer of
+evidence file, in the period Tuần Giáo opened. After the period opened, the commune was moved
+to the neighbouring district (as the 2025 reform moves units): the scorecard stays with the
+district that scored it, so Tuần Giáo's reviewer still reaches it and the new district's
+reviewer (``outside_reviewer``) does not. Outsiders (another unit's staff, a reviewer of
 another district) get a 404 on it, never a 403: they must not learn that it exists. A persona
 that may see it but not do the action gets a 403. Anonymous visitors go to the login page.
 
@@ -16,10 +19,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from reports.domain import report_for
-from reports.models import RenderJob
+from reports.issuing import issue
+from reports.models import IssuedDocumentKind, RenderJob
 from scoring.domain import add_evidence
 from scoring.files import check_evidence_file
 from scoring.models import Evidence, Scorecard
+from tests.factories import MembershipFactory
+from units.models import Role
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -46,6 +52,7 @@ TARGET = {
     "reports:sign": "period",
     "reports:upload_signed": "period",
     "reports:download": "period",
+    "reports:issued_document": "period",
     "reports:job": "job",
 }
 
@@ -232,13 +239,17 @@ TABLE = [
     *row("GET", "reports:sign", 302, 405, 405, 405, 405, 405),
     *row("GET", "reports:upload_signed", 302, 405, 405, 405, 405, 405),
     *row("GET", "reports:download", 302, 404, 404, 404, 200, 200),
+    *row("GET", "reports:issued_document", 302, 404, 404, 404, 200, 200),
     *row("GET", "reports:job", 302, 404, 404, 404, 200, 200),
 ]
 
 
 @pytest.fixture
-def card(period, tuan_giao, staff) -> Scorecard:
-    return period.scorecards.get(unit=tuan_giao.communes[0])
+def card(period, tuan_giao, other_district, staff) -> Scorecard:
+    moved = tuan_giao.communes[0]
+    moved.parent = other_district.district
+    moved.save()
+    return period.scorecards.get(unit=moved)
 
 
 @pytest.fixture
@@ -268,6 +279,10 @@ def job(card) -> RenderJob:
 def url_for(name: str, card: Scorecard, evidence: Evidence, job: RenderJob) -> str:
     targets = {"card": card, "evidence": evidence, "period": card.period, "job": job, None: None}
     target = targets[TARGET[name]]
+    if name == "reports:issued_document":
+        # A PDF the period's report was issued as; only this URL needs one.
+        document = issue(job.report, IssuedDocumentKind.APPROVED, PDF, None)
+        return reverse(name, args=[target.pk, document.pk])
     if name == "reports:download":
         return reverse(name, args=[target.pk, "table.xlsx"])
     return reverse(name, args=[target.pk] if target else [])
@@ -376,3 +391,74 @@ def test_anyone_can_choose_the_interface_language(client):
 
     assert response.status_code == 302
     assert response.cookies["django_language"].value == "en"
+
+
+# A reviewer of the district who is also on the staff of the scorecard's unit: they score
+# their own unit like any of its staff, see the board, and never review their own scorecard.
+OWN_UNIT_REVIEWER = {
+    ("GET", "home"): 200,
+    ("GET", "password_change"): 200,
+    ("GET", "password_change_done"): 200,
+    ("GET", "scoring:scorecard"): 200,
+    ("POST", "scoring:scorecard"): 302,
+    ("GET", "scoring:submit"): 405,
+    ("POST", "scoring:submit"): 302,
+    ("GET", "scoring:no_tthc"): 405,
+    ("POST", "scoring:no_tthc"): 302,
+    ("GET", "scoring:history"): 200,
+    ("GET", "scoring:review"): 403,
+    ("POST", "scoring:review"): 403,
+    ("GET", "scoring:reopen"): 405,
+    ("POST", "scoring:reopen"): 403,
+    ("GET", "scoring:deadline"): 405,
+    ("POST", "scoring:deadline"): 403,
+    ("GET", "scoring:evidence"): 200,
+    ("GET", "scoring:evidence_delete"): 405,
+    ("POST", "scoring:evidence_delete"): 302,
+    ("GET", "scoring:board"): 200,
+    ("GET", "scoring:bulk_approve"): 405,
+    ("POST", "scoring:bulk_approve"): 302,
+    ("GET", "scoring:results"): 200,
+    ("GET", "reports:report"): 200,
+    ("POST", "reports:report"): 200,
+    ("POST", "reports:approve"): 403,
+    ("POST", "reports:withdraw"): 403,
+    ("POST", "reports:sign"): 403,
+    ("POST", "reports:upload_signed"): 403,
+    ("GET", "reports:approve"): 405,
+    ("GET", "reports:withdraw"): 405,
+    ("GET", "reports:sign"): 405,
+    ("GET", "reports:upload_signed"): 405,
+    ("GET", "reports:download"): 200,
+    ("GET", "reports:issued_document"): 200,
+    ("GET", "reports:job"): 200,
+}
+
+
+@pytest.fixture
+def own_unit_reviewer(tuan_giao):
+    membership = MembershipFactory(unit=tuan_giao.district, role=Role.REVIEWER)
+    MembershipFactory(user=membership.user, unit=tuan_giao.communes[0], role=Role.UNIT_STAFF)
+    return membership.user
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "expected"),
+    [(method, name, expected) for (method, name), expected in OWN_UNIT_REVIEWER.items()],
+    ids=[f"{method}-{name}-{expected}" for (method, name), expected in OWN_UNIT_REVIEWER.items()],
+)
+def test_a_reviewer_on_the_staff_of_the_unit_never_reviews_its_scorecard(
+    client, own_unit_reviewer, card, evidence, job, method, name, expected
+):
+    client.force_login(own_unit_reviewer)
+    url = url_for(name, card, evidence, job)
+    card.refresh_from_db()
+    send = client.get if method == "GET" else partial(client.post, data={"version": card.version})
+
+    response = send(url)
+
+    assert response.status_code == expected
+
+
+def test_the_own_unit_table_covers_every_url_and_method():
+    assert set(OWN_UNIT_REVIEWER) == {(method, name) for _p, method, name, _e in TABLE}

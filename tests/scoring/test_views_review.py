@@ -3,16 +3,20 @@
 Requests carry the language cookie "en" so messages compare with their English msgids.
 """
 
+import datetime
 import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.translation import override
 
 from scoring.domain import (
     Entry,
+    ScoringError,
     Transition,
     declare_no_tthc,
+    extend_deadline,
     open_period,
     record_review,
     refresh_results,
@@ -21,7 +25,8 @@ from scoring.domain import (
 )
 from scoring.models import DossierStats, EventKind, Score, Scorecard, ScorecardStatus
 from tests.clients import client_for, flashes
-from tests.factories import criterion_ids, self_score
+from tests.factories import MembershipFactory, criterion_ids, self_score
+from units.models import Role
 
 S = ScorecardStatus
 T = Transition
@@ -469,6 +474,11 @@ def test_rejecting_a_declaration_needs_a_comment(reviewer_client, declared):
 # Bulk approval
 
 
+def tick(card: Scorecard) -> str:
+    """A board checkbox's value: the scorecard and the version the board showed."""
+    return f"{card.pk}:{card.version}"
+
+
 def cards_of(period, units) -> list[Scorecard]:
     return [period.scorecards.get(unit=unit) for unit in units]
 
@@ -484,7 +494,8 @@ def test_bulk_approve_approves_only_submitted_unadjusted_cards_and_names_the_res
     untouched = [state(adjusted), state(draft)]
 
     response = reviewer_client.post(
-        url(period, "scoring:bulk_approve"), {"cards": [plain_card.pk, adjusted.pk, draft.pk]}
+        url(period, "scoring:bulk_approve"),
+        {"cards": [tick(plain_card), tick(adjusted), tick(draft)]},
     )
 
     names = f"{tuan_giao.communes[1].short_name}, {tuan_giao.communes[2].short_name}"
@@ -511,7 +522,7 @@ def test_bulk_approve_ignores_another_periods_scorecards(
     other = open_period(other_district.district, 2021, 2, criteria_set)
     foreign = submitted(other.scorecards.first())
 
-    reviewer_client.post(url(period, "scoring:bulk_approve"), {"cards": [foreign.pk]})
+    reviewer_client.post(url(period, "scoring:bulk_approve"), {"cards": [tick(foreign)]})
 
     assert Scorecard.objects.get(pk=foreign.pk).status == S.SUBMITTED
 
@@ -519,7 +530,7 @@ def test_bulk_approve_ignores_another_periods_scorecards(
 def test_a_leader_cannot_bulk_approve(leader, period, card):
     card = submitted(card)
 
-    response = client_for(leader).post(url(period, "scoring:bulk_approve"), {"cards": [card.pk]})
+    response = client_for(leader).post(url(period, "scoring:bulk_approve"), {"cards": [tick(card)]})
 
     assert response.status_code == 403
     assert Scorecard.objects.get(pk=card.pk).status == S.SUBMITTED
@@ -594,8 +605,8 @@ def test_an_unknown_filter_value_shows_everything(reviewer_client, period, mixed
 def test_only_submitted_scorecards_can_be_ticked_for_bulk_approval(reviewer_client, period, mixed):
     response = reviewer_client.get(url(period, "scoring:board"))
 
-    ticked = re.findall(r'name="cards" value="(\d+)"', response.content.decode())
-    assert ticked == [str(mixed["submitted"].pk)]
+    ticked = re.findall(r'name="cards" value="([\d:]+)"', response.content.decode())
+    assert ticked == [tick(mixed["submitted"])]
 
 
 # Results
@@ -673,4 +684,85 @@ def test_a_refused_approval_does_not_keep_the_adjustments(reviewer_client, card)
     )
 
     assert flashes(response) == ["Criterion 3 has no final points."]
+    assert state(card) == before
+
+
+def test_bulk_approve_skips_a_card_that_changed_after_the_board_was_loaded(
+    reviewer_client, reviewer, period, tuan_giao
+):
+    unchanged, changed = cards_of(period, tuan_giao.communes[:2])
+    unchanged, changed = submitted(unchanged), submitted(changed)
+    shown = [tick(unchanged), tick(changed)]  # what the board showed
+    changed = transition(changed, Transition.RETURN, actor=reviewer, note="Thiếu biên bản")
+    changed = transition(changed, Transition.SUBMIT)  # corrected and sent again
+    before = state(changed)
+
+    response = reviewer_client.post(url(period, "scoring:bulk_approve"), {"cards": shown})
+
+    assert flashes(response) == [
+        "Approved 1 scorecards.",
+        "Not approved, because they changed after you opened the board: "
+        f"{tuan_giao.communes[1].short_name}.",
+    ]
+    assert Scorecard.objects.get(pk=unchanged.pk).status == S.APPROVED
+    assert state(changed) == before
+
+
+def test_bulk_approve_leaves_the_reviewers_own_unit_alone(
+    reviewer, reviewer_client, period, tuan_giao
+):
+    own, other = cards_of(period, tuan_giao.communes[:2])
+    own, other = submitted(own), submitted(other)
+    MembershipFactory(user=reviewer, unit=own.unit, role=Role.UNIT_STAFF)
+
+    response = reviewer_client.post(
+        url(period, "scoring:bulk_approve"), {"cards": [tick(own), tick(other)]}
+    )
+
+    assert Scorecard.objects.get(pk=own.pk).status == S.SUBMITTED
+    assert Scorecard.objects.get(pk=other.pk).status == S.APPROVED
+    assert flashes(response)[-1].endswith(f"{own.unit.short_name}.")
+
+
+def test_a_board_checkbox_without_a_version_is_refused(reviewer_client, period, card):
+    card = submitted(card)
+
+    response = reviewer_client.post(url(period, "scoring:bulk_approve"), {"cards": [card.pk]})
+
+    assert flashes(response) == ["Select at least one scorecard."]
+    assert Scorecard.objects.get(pk=card.pk).status == S.SUBMITTED
+
+
+def test_the_board_offers_no_review_of_the_reviewers_own_unit(
+    reviewer, reviewer_client, period, card
+):
+    card = submitted(card)
+    MembershipFactory(user=reviewer, unit=card.unit, role=Role.UNIT_STAFF)
+
+    page = reviewer_client.get(url(period, "scoring:board")).content.decode()
+
+    assert f'value="{tick(card)}"' not in page
+    assert reverse("scoring:review", args=[card.pk]) not in page
+
+
+@pytest.mark.parametrize("step", ["review", "return", "approve", "deadline"])
+def test_the_domain_refuses_anyone_acting_as_reviewer_on_their_own_unit(
+    step, reviewer, card, tuan_giao
+):
+    card = submitted(card)
+    MembershipFactory(user=reviewer, unit=card.unit, role=Role.UNIT_STAFF)
+    before = state(card)
+    act = {
+        "review": lambda: record_review(
+            card, {criterion_ids(card)["1"]: Entry(Decimal(1), "Thiếu")}, actor=reviewer
+        ),
+        "return": lambda: transition(card, Transition.RETURN, actor=reviewer, note="Sửa lại"),
+        "approve": lambda: transition(card, Transition.APPROVE, actor=reviewer),
+        "deadline": lambda: extend_deadline(card, datetime.date(2030, 1, 1), actor=reviewer),
+    }[step]
+
+    with pytest.raises(ScoringError) as refused, override("en"):
+        act()
+
+    assert refused.value.messages == ["You cannot review your own unit's scorecard."]
     assert state(card) == before

@@ -170,11 +170,13 @@ def test_submit_is_refused_naming_each_criterion_without_points(staff_client, ca
 
     card.refresh_from_db()
     assert flashes(response) == [
-        "Saved as a draft, but not submitted:",
+        "Nothing was saved or submitted:",
         "Criterion 2 has no points.",
         "Criterion 7 has no points.",
     ]
-    assert (card.status, card.self_total, card.submitted_at) == (S.DRAFT, Decimal(14), None)
+    assert (card.status, card.self_total, card.submitted_at) == (S.DRAFT, None, None)
+    # The page shows the entries again, for the user to complete and send.
+    assert response.context["form"][f"points_{ids_by_code(card)['1']}"].value() == "2"
 
 
 def test_submit_is_refused_for_evidence_criteria_without_evidence_or_explanation(
@@ -186,7 +188,7 @@ def test_submit_is_refused_for_evidence_criteria_without_evidence_or_explanation
 
     card.refresh_from_db()
     assert flashes(response) == [
-        "Saved as a draft, but not submitted:",
+        "Nothing was saved or submitted:",
         "Criterion 5 needs evidence or an explanation.",
         "Criterion 6 needs evidence or an explanation.",
         "Criterion 8 needs evidence or an explanation.",
@@ -227,7 +229,7 @@ def test_submit_is_refused_once_the_deadline_has_passed(staff_client, late_card)
 
     late_card.refresh_from_db()
     assert flashes(response) == [
-        "Saved as a draft, but not submitted:",
+        "Nothing was saved or submitted:",
         f"The self-scoring deadline ({deadline}) has passed.",
     ]
     assert (late_card.status, late_card.submitted_at) == (S.DRAFT, None)

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         today = timezone.localdate()
         cards = Scorecard.objects.filter(
             period__status=PeriodStatus.OPEN,
-            status__in=[ScorecardStatus.DRAFT, ScorecardStatus.RETURNED],
+            status__in=ScorecardStatus.unit_editable(),
         ).select_related("unit", "period")
         sent = 0
         for card in cards:
