@@ -14,7 +14,7 @@ run: setup
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py make_demo_certificate
 	@echo "TTHC Scoring: http://$(HOST):$(PORT)/  (demo users: see README.md)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	sh bin/run-dev $(HOST):$(PORT)
 
 test: setup
 	@sh bin/system-deps

@@ -1,4 +1,4 @@
-"""The district both benchmarks build: province → district → N units, one quarter self-scored."""
+"""The district the benchmarks build: province → district → N units (one quarter self-scored)."""
 
 import random
 import time
@@ -10,15 +10,12 @@ CRITERIA_FILE = BASE_DIR / "criteria" / "sets" / "tt01-2018-dien-bien.yaml"
 YEAR, QUARTER = 2021, 2
 
 
-def build_district(n_units: int, seed: int, prefix: str, *, skip_cards=frozenset()):
-    """A quarter of the TT01 set for ``n_units`` units (a quarter agencies), self-scored at
-    random except the scorecards whose ids ``skip_cards(period)`` returns.
+def build_units(n_units: int, prefix: str):
+    """Province → district → ``n_units`` scored units (a quarter agencies, the rest communes,
+    wards and townships, in that rotation), with unique codes.
 
-    Returns (run code, district, period, number of agencies, number of scores filled).
+    Returns (run code, district, number of agencies).
     """
-    from criteria.loader import load_criteria_file
-    from scoring.domain import open_period, refresh_results
-    from scoring.models import Score
     from units.models import Unit, UnitKind
 
     run = f"{prefix}{time.time_ns() % 10**8:08d}"  # unique codes: a non-empty database works too
@@ -48,7 +45,27 @@ def build_district(n_units: int, seed: int, prefix: str, *, skip_cards=frozenset
         )
         for i, kind in enumerate(kinds)
     )
-    criteria_set = load_criteria_file(CRITERIA_FILE).criteria_set
+    return run, district, n_agencies
+
+
+def load_criteria_set():
+    """The shipped TT01 set (9 criteria), loaded or updated from its YAML file."""
+    from criteria.loader import load_criteria_file
+
+    return load_criteria_file(CRITERIA_FILE).criteria_set
+
+
+def build_district(n_units: int, seed: int, prefix: str, *, skip_cards=frozenset()):
+    """A quarter of the TT01 set for ``n_units`` units (a quarter agencies), self-scored at
+    random except the scorecards whose ids ``skip_cards(period)`` returns.
+
+    Returns (run code, district, period, number of agencies, number of scores filled).
+    """
+    from scoring.domain import open_period, refresh_results
+    from scoring.models import Score
+
+    run, district, n_agencies = build_units(n_units, prefix)
+    criteria_set = load_criteria_set()
     period = open_period(district, YEAR, QUARTER, criteria_set)
     skipped = skip_cards(period) if callable(skip_cards) else set(skip_cards)
 

@@ -1,12 +1,52 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from reports.models import RenderJob, Report
+from reports.models import IssuedDocument, RenderJob, Report, ReportEvent
+
+
+def _stored_name(field) -> str:
+    # Media is private (no MEDIA_URL): the file is named, and downloaded from the report page.
+    return field.name or "—"
+
+
+class ReadOnly:
+    """The workflow's record (``reports.domain``) is append-only: seen here, never edited."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReportEventInline(ReadOnly, admin.TabularInline):
+    model = ReportEvent
+    fields = ["created_at", "kind", "actor", "note", "before", "after"]
+    readonly_fields = fields
+    extra = 0
+
+
+class IssuedDocumentInline(ReadOnly, admin.TabularInline):
+    model = IssuedDocument
+    fields = ["created_at", "kind", "stored_file", "size", "sha256", "created_by", "withdrawn_at"]
+    readonly_fields = fields
+    extra = 0
+
+    @admin.display(description=_("file"))
+    def stored_file(self, document):
+        return _stored_name(document.file)
 
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
     list_display = ["period", "number_symbol", "issue_date", "status", "signed_at"]
     list_filter = ["status"]
+    inlines = [IssuedDocumentInline, ReportEventInline]
+    # The files are issued by the workflow and shown by name below, never replaced here.
+    exclude = ["pdf", "signed_pdf"]
     # The workflow (reports.domain) sets these; the frozen results never change by hand.
     readonly_fields = [
         "period",
@@ -15,9 +55,9 @@ class ReportAdmin(admin.ModelAdmin):
         "snapshot",
         "approved_at",
         "approved_by",
-        "pdf",
+        "approved_file",
         "pdf_sha256",
-        "signed_pdf",
+        "signed_file",
         "signed_sha256",
         "certificate_subject",
         "signed_at",
@@ -28,6 +68,14 @@ class ReportAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    @admin.display(description=_("approved PDF"))
+    def approved_file(self, report):
+        return _stored_name(report.pdf)
+
+    @admin.display(description=_("signed PDF"))
+    def signed_file(self, report):
+        return _stored_name(report.signed_pdf)
+
 
 @admin.register(RenderJob)
 class RenderJobAdmin(admin.ModelAdmin):
@@ -37,3 +85,35 @@ class RenderJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ReportEvent)
+class ReportEventAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["created_at", "report", "kind", "actor"]
+    list_filter = ["kind"]
+    list_select_related = ["report__period__organizer", "actor"]
+
+
+@admin.register(IssuedDocument)
+class IssuedDocumentAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["created_at", "report", "kind", "size", "created_by", "withdrawn_at"]
+    list_filter = ["kind"]
+    list_select_related = ["report__period__organizer", "created_by"]
+
+    fields = [
+        "report",
+        "kind",
+        "stored_file",
+        "sha256",
+        "size",
+        "certificate_subject",
+        "signed_at",
+        "created_by",
+        "created_at",
+        "withdrawn_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("file"))
+    def stored_file(self, document):
+        return _stored_name(document.file)

@@ -1,20 +1,30 @@
 """The report workflow: draft → approved → signed. Views and commands call only these.
 
-Every function guards the report's state and changes nothing when it refuses.
+Every function guards the report's state under a row lock, changes nothing when it refuses,
+and appends a ``ReportEvent`` (who, when, what before and after). Every PDF the report is
+issued as is kept as an ``IssuedDocument`` with its hash; a withdrawal never deletes one.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
-from reports import drafting, pdf, signing
-from reports.models import RenderJob, Report, ReportStatus
+from reports import drafting, issuing, jobs, signing
+from reports.documents import draft_pdf as draft_pdf
+from reports.documents import store_approved_pdf
+from reports.models import (
+    IssuedDocumentKind,
+    RenderJob,
+    Report,
+    ReportEvent,
+    ReportEventKind,
+    ReportStatus,
+)
 from reports.snapshot import take_snapshot
 from scoring.models import Period, ScorecardStatus
 from units.models import Membership, Role
@@ -72,7 +82,10 @@ def report_for(period: Period) -> Report:
 
 
 def _lock(report: Report, expected_version: int | None = None) -> Report:
-    locked = Report.objects.select_for_update().select_related("period").get(pk=report.pk)
+    """The report's row, locked until the transaction ends (its period is read, not locked)."""
+    locked = (
+        Report.objects.select_for_update(of=("self",)).select_related("period").get(pk=report.pk)
+    )
     if expected_version is not None and locked.version != expected_version:
         raise ReportError(
             _("Someone else changed this report after you opened it. Reload and try again.")
@@ -80,30 +93,132 @@ def _lock(report: Report, expected_version: int | None = None) -> Report:
     return locked
 
 
+NOT_A_DRAFT = gettext_lazy("The report is approved; withdraw the approval before changing it.")
+NOT_SIGNABLE = gettext_lazy("Only an approved, unsigned report can be signed.")
+
+
 def _require_draft(report: Report) -> None:
     if report.status != ReportStatus.DRAFT:
-        raise ReportError(_("The report is approved; withdraw the approval before changing it."))
+        raise ReportError(str(NOT_A_DRAFT))
 
 
-def edit(report: Report, values: dict, *, expected_version: int | None = None) -> Report:
-    """Save edited sections and header fields of a draft report."""
+class ReportTransition(models.TextChoices):
+    APPROVE = "approve", gettext_lazy("Approve")
+    WITHDRAW = "withdraw", gettext_lazy("Withdraw the approval")
+    SIGN = "sign", gettext_lazy("Sign")
+    UPLOAD_SIGNED = "upload_signed", gettext_lazy("Upload a signed copy")
+
+
+ISSUED = frozenset({ReportStatus.APPROVED, ReportStatus.SIGNED})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A transition: the statuses it starts from, the one it leads to, the event it appends,
+    and what the user is told when the report is in another status."""
+
+    sources: frozenset[str]
+    target: str
+    event: str
+    refusal: str
+
+
+TRANSITIONS = {
+    ReportTransition.APPROVE: Rule(
+        frozenset({ReportStatus.DRAFT}),
+        ReportStatus.APPROVED,
+        ReportEventKind.APPROVED,
+        NOT_A_DRAFT,
+    ),
+    ReportTransition.WITHDRAW: Rule(
+        ISSUED,
+        ReportStatus.DRAFT,
+        ReportEventKind.WITHDRAWN,
+        gettext_lazy("The report is already a draft."),
+    ),
+    ReportTransition.SIGN: Rule(
+        frozenset({ReportStatus.APPROVED}),
+        ReportStatus.SIGNED,
+        ReportEventKind.SIGNED,
+        NOT_SIGNABLE,
+    ),
+    ReportTransition.UPLOAD_SIGNED: Rule(
+        frozenset({ReportStatus.APPROVED}),
+        ReportStatus.SIGNED,
+        ReportEventKind.SIGNED_UPLOADED,
+        NOT_SIGNABLE,
+    ),
+}
+
+
+def _begin(report: Report, name: ReportTransition) -> tuple[Report, Rule]:
+    """Lock the report and refuse the transition unless it starts from the current status."""
+    rule = TRANSITIONS[name]
+    locked = _lock(report)
+    if locked.status not in rule.sources:
+        raise ReportError(str(rule.refusal))
+    return locked, rule
+
+
+def _record(report: Report, kind: str, actor, *, note: str = "", before=None, after=None):
+    ReportEvent.objects.create(
+        report=report, actor=actor, kind=kind, note=note, before=before or {}, after=after or {}
+    )
+
+
+def _as_json(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _record_changes(report: Report, kind: str, actor, before: dict) -> bool:
+    """Append an event with the fields whose value differs from ``before``; False if none."""
+    changed = [name for name, value in before.items() if getattr(report, name) != value]
+    if changed:
+        _record(
+            report,
+            kind,
+            actor,
+            before={name: _as_json(before[name]) for name in changed},
+            after={name: _as_json(getattr(report, name)) for name in changed},
+        )
+    return bool(changed)
+
+
+def edit(
+    report: Report, values: dict, *, expected_version: int | None = None, actor=None
+) -> Report:
+    """Save edited sections and header fields of a draft report.
+
+    Side effects: the changed fields, a raised version and an "edited" event with each changed
+    field's value before and after. Nothing is written when no value changed. Refused when the
+    report is not a draft or changed since ``expected_version``.
+    """
     with transaction.atomic():
         report = _lock(report, expected_version)
         _require_draft(report)
-        for name in EDITABLE:
-            if name in values:
-                setattr(report, name, values[name])
-        report.version += 1
-        report.save()
+        before = {name: getattr(report, name) for name in EDITABLE if name in values}
+        for name in before:
+            setattr(report, name, values[name])
+        if _record_changes(report, ReportEventKind.EDITED, actor, before):
+            report.version += 1
+            report.save()
     return report
 
 
-def regenerate(report: Report) -> Report:
-    """Redraft the automatic sections from the current data (a draft only)."""
+def regenerate(report: Report, *, actor=None) -> Report:
+    """Redraft the automatic sections from the current data (a draft only).
+
+    Side effects: the automatic sections (hand edits included) and what was last drafted, a
+    raised version, and a "redrafted" event with each section that changed, before and after.
+    """
     with transaction.atomic():
         report = _lock(report)
         _require_draft(report)
+        before = {name: getattr(report, name) for name in EDITABLE}
         _redraft(report, take_snapshot(report.period), keep_hand_edits=False)
+        _record_changes(report, ReportEventKind.REDRAFTED, actor, before)
         report.version += 1
         report.save()
     return report
@@ -142,22 +257,30 @@ def approval_problems(report: Report) -> list[str]:
 
 
 def approve(report: Report, *, actor=None, inline: bool | None = None) -> Report:
-    """Approve the report: freeze the results and render the approved PDF from them.
+    """Approve the report (draft → approved): freeze the results and issue the approved PDF.
 
     Side effects: stores the snapshot, status "approved", who and when; redrafts the automatic
-    sections from the frozen results, except those edited by hand; renders the PDF with an
-    empty visible signature field (inline for small periods, else as a background job).
-    Refused while any scorecard is not approved or the number or date is missing.
+    sections from the frozen results, except those edited by hand; raises the version; appends
+    an "approved" event; renders and issues the PDF with an empty visible signature field
+    (``store_approved_pdf``: inline for small periods, else as a background job).
+    Refused unless a draft, while any scorecard is not approved, or the number or date is
+    missing.
     """
     with transaction.atomic():
-        report = _lock(report)
-        _require_draft(report)
+        report, rule = _begin(report, ReportTransition.APPROVE)
         problems = approval_problems(report)
         if problems:
             raise ReportError(problems)
         report.snapshot = take_snapshot(report.period)
         _redraft(report, report.snapshot, keep_hand_edits=True)
-        report.status = ReportStatus.APPROVED
+        _record(
+            report,
+            rule.event,
+            actor,
+            before={"status": report.status},
+            after={"status": rule.target, "number": report.number_symbol},
+        )
+        report.status = rule.target
         report.approved_at, report.approved_by = timezone.now(), actor
         report.version += 1
         report.save()
@@ -167,29 +290,35 @@ def approve(report: Report, *, actor=None, inline: bool | None = None) -> Report
         if inline:
             store_approved_pdf(report)
         else:
-            request_render(report, RenderJob.Kind.APPROVED, actor=actor)
+            jobs.request_render(report, RenderJob.Kind.APPROVED, actor=actor)
     return report
 
 
-def store_approved_pdf(report: Report, progress: Callable[[int], None] = lambda p: None) -> None:
-    rendered = pdf.render_pdf(report, report.snapshot, draft=False)
-    progress(90)
-    content = signing.prepare(rendered.content, rendered.signature_box)
-    report.pdf.save(
-        f"bao-cao-{report.period.code}-{report.pk}.pdf", ContentFile(content), save=False
-    )
-    report.pdf_sha256 = signing.sha256(content)
-    report.save(update_fields=["pdf", "pdf_sha256"])
+def withdraw(report: Report, *, reason: str, actor=None) -> Report:
+    """Withdraw the approval (approved or signed → draft), e.g. after a scorecard was reopened.
 
-
-def withdraw(report: Report, *, actor=None) -> Report:
-    """Back to draft (e.g. after a scorecard was reopened): the approval and any signature
-    are cleared; re-approval renders the report again from the data of that moment."""
+    Side effects: status "draft"; the report's frozen results, who approved and signed and
+    when, and its pointers to the current PDFs are cleared; a "withdrawn" event keeps all of
+    them (before) with the reason; the issued documents still current are marked withdrawn
+    (``withdrawn_at``), their files and rows kept; the version is raised. Approving again
+    renders the report from the data of that moment as a new document.
+    Refused for a draft, or without a written reason.
+    """
     with transaction.atomic():
-        report = _lock(report)
-        if report.status == ReportStatus.DRAFT:
-            raise ReportError(_("The report is already a draft."))
-        report.status = ReportStatus.DRAFT
+        report, rule = _begin(report, ReportTransition.WITHDRAW)
+        if not reason.strip():
+            raise ReportError(_("Write why the approval is withdrawn."))
+        _record(
+            report,
+            rule.event,
+            actor,
+            note=reason.strip(),
+            before=_issued_state(report),
+            after={"status": rule.target},
+        )
+        now = timezone.now()
+        report.documents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)
+        report.status = rule.target
         report.snapshot = None
         report.approved_at = report.approved_by = None
         report.pdf = report.signed_pdf = ""
@@ -200,6 +329,26 @@ def withdraw(report: Report, *, actor=None) -> Report:
     return report
 
 
+def _person(user) -> dict:
+    if user is None:
+        return {"id": None, "name": ""}
+    return {"id": user.pk, "name": user.get_full_name() or user.get_username()}
+
+
+def _issued_state(report: Report) -> dict:
+    """What a withdrawal clears from the report, for its event."""
+    return {
+        "status": report.status,
+        "approved_by": _person(report.approved_by),
+        "approved_at": _as_json(report.approved_at),
+        "pdf_sha256": report.pdf_sha256,
+        "signed_by": _person(report.signed_by),
+        "signed_at": _as_json(report.signed_at),
+        "certificate_subject": report.certificate_subject,
+        "signed_sha256": report.signed_sha256,
+    }
+
+
 def signing_credentials() -> tuple[str, str]:
     if settings.SIGNING_DEMO:
         path, _ca = signing.ensure_demo_certificate(settings.SIGNING_DIR)
@@ -208,8 +357,6 @@ def signing_credentials() -> tuple[str, str]:
 
 
 def _approved_pdf(report: Report) -> bytes:
-    if report.status != ReportStatus.APPROVED:
-        raise ReportError(_("Only an approved, unsigned report can be signed."))
     if not report.pdf:
         raise ReportError(_("The approved PDF is still being rendered; try again shortly."))
     with report.pdf.open("rb") as handle:
@@ -217,86 +364,72 @@ def _approved_pdf(report: Report) -> bytes:
 
 
 def sign(report: Report, *, actor=None) -> Report:
-    """Sign the approved PDF with the organisation's certificate (PAdES, visible stamp)."""
+    """Sign the approved PDF with the organisation's certificate (approved → signed).
+
+    Side effects: a PAdES signature with a visible stamp appended to the approved PDF; the
+    result issued as a "signed" ``IssuedDocument`` (hash, size, certificate subject) and
+    pointed at by ``report.signed_pdf``; status "signed", who and when; the version raised; a
+    "signed" event with the certificate subject and the hash. Refused unless approved, while
+    the approved PDF is still rendering, or when the certificate cannot be used.
+    """
     with transaction.atomic():
-        report = _lock(report)
+        report, rule = _begin(report, ReportTransition.SIGN)
         content = _approved_pdf(report)
         path, password = signing_credentials()
         try:
             signed = signing.sign(content, path=path, password=password)
         except signing.SigningError as exc:
             raise ReportError(str(exc)) from exc
-        _store_signed(report, signed.content, signed.subject, signed.signed_at, actor)
+        _store_signed(report, rule, signed.content, actor, signed)
     return report
 
 
 def attach_signed(report: Report, content: bytes, *, actor=None) -> Report:
-    """Accept a PDF signed outside the system (USB token) after validating it."""
+    """Accept a PDF signed outside the system, e.g. with a USB token (approved → signed).
+
+    The file must be the approved PDF plus signatures only, every signature valid and trusted,
+    each by the report's signer or an allowed one (``signing.validate_external``).
+    Side effects as ``sign``, with a "signed copy uploaded" event. Refused, with the reason and
+    nothing stored, unless approved or when the file fails any check.
+    """
     with transaction.atomic():
-        report = _lock(report)
+        report, rule = _begin(report, ReportTransition.UPLOAD_SIGNED)
         approved = _approved_pdf(report)
         try:
-            found = signing.validate_external(content, approved)
+            found = signing.validate_external(content, approved, signer_name=report.signer_name)
         except signing.SigningError as exc:
             raise ReportError(str(exc)) from exc
-        _store_signed(report, content, found.subject, found.signed_at or timezone.now(), actor)
+        _store_signed(report, rule, content, actor, found)
     return report
 
 
-def _store_signed(report: Report, content: bytes, subject: str, signed_at, actor) -> None:
-    report.signed_pdf.save(
-        f"bao-cao-{report.period.code}-{report.pk}-signed.pdf", ContentFile(content), save=False
+def _store_signed(
+    report: Report, rule: Rule, content: bytes, actor, found: signing.Signed | signing.Validation
+) -> None:
+    signed_at = found.signed_at or timezone.now()
+    document = issuing.issue(
+        report,
+        IssuedDocumentKind.SIGNED,
+        content,
+        actor,
+        certificate_subject=found.subject,
+        signed_at=signed_at,
     )
-    report.signed_sha256 = signing.sha256(content)
-    report.certificate_subject = subject
+    _record(
+        report,
+        rule.event,
+        actor,
+        before={"status": report.status},
+        after={
+            "status": rule.target,
+            "signer": found.common_name,
+            "certificate_subject": found.subject,
+            "sha256": document.sha256,
+        },
+    )
+    report.signed_pdf, report.signed_sha256 = document.file.name, document.sha256
+    report.certificate_subject = found.subject
     report.signed_at, report.signed_by = signed_at, actor
-    report.status = ReportStatus.SIGNED
+    report.status = rule.target
     report.version += 1
     report.save()
-
-
-@dataclass
-class Outputs:
-    pdf: bytes
-    pages: int
-
-
-def draft_pdf(report: Report) -> Outputs:
-    """The report rendered from the current data, marked "DỰ THẢO"."""
-    rendered = pdf.render_pdf(report, take_snapshot(report.period), draft=True)
-    return Outputs(rendered.content, rendered.pages)
-
-
-def request_render(report: Report, kind: str, *, actor=None) -> RenderJob:
-    """Queue a rendering to run after the request; the job row shows its progress."""
-    from reports.tasks import render_job
-
-    job = RenderJob.objects.create(report=report, kind=kind, requested_by=actor)
-    transaction.on_commit(lambda: render_job.enqueue(job.pk))
-    return job
-
-
-def run_render_job(job_id: int) -> None:
-    job = RenderJob.objects.select_related("report__period").get(pk=job_id)
-
-    def progress(percent: int) -> None:
-        RenderJob.objects.filter(pk=job.pk).update(progress=percent)
-
-    RenderJob.objects.filter(pk=job.pk).update(state=RenderJob.State.RUNNING, progress=5)
-    try:
-        if job.kind == RenderJob.Kind.APPROVED:
-            store_approved_pdf(job.report, progress)
-        else:
-            outputs = draft_pdf(job.report)
-            progress(90)
-            job.output.save(
-                f"du-thao-{job.report.period.code}-{job.pk}.pdf", ContentFile(outputs.pdf)
-            )
-    except Exception as exc:
-        RenderJob.objects.filter(pk=job.pk).update(
-            state=RenderJob.State.FAILED, message=str(exc), finished_at=timezone.now()
-        )
-        raise
-    RenderJob.objects.filter(pk=job.pk).update(
-        state=RenderJob.State.DONE, progress=100, finished_at=timezone.now()
-    )

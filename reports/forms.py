@@ -4,9 +4,30 @@ from django.utils.translation import gettext_lazy as _
 from reports.domain import EDITABLE
 from reports.models import Report
 
+# The prose of the report and its distribution list, in the order of the document; the other
+# editable fields are its header and signature block.
+SECTIONS = [
+    "subject",
+    "basis",
+    "aggregation",
+    "evaluation",
+    "specific",
+    "issues",
+    "closing",
+    "distribution",
+]
+
 
 class ReportForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def sections(self) -> list[forms.BoundField]:
+        return [self[name] for name in SECTIONS]
+
+    def header_errors(self) -> list[tuple[str, str]]:
+        """(label, error) of the header and signature fields, shown together under them."""
+        names = [name for name in EDITABLE if name not in SECTIONS]
+        return [(self[name].label, error) for name in names for error in self[name].errors]
 
     class Meta:
         model = Report
@@ -29,7 +50,28 @@ class ReportForm(forms.ModelForm):
         }
 
 
+MAX_SIGNED_BYTES = 30 * 1024 * 1024
+
+
 class SignedUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("Signed PDF"), widget=forms.ClearableFileInput(attrs={"accept": ".pdf"})
+        label=_("Signed PDF"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf"}),
+        error_messages={"required": _("Choose the signed PDF file.")},
+    )
+
+    def clean_file(self) -> bytes:
+        """The uploaded file's bytes."""
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_SIGNED_BYTES:
+            raise forms.ValidationError(_("The file is too large for a signed report."))
+        return upload.read()
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for withdrawing the approval"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Write why the approval is withdrawn.")},
     )

@@ -149,6 +149,16 @@ class RenderJob(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        _("attempts"), default=0, help_text=_("How many times a worker has started this job.")
+    )
+    heartbeat_at = models.DateTimeField(
+        _("last sign of life"),
+        null=True,
+        blank=True,
+        help_text=_("Updated by the worker while it runs; a stale one means the worker died."),
+    )
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("render job")
@@ -157,3 +167,82 @@ class RenderJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} {self.kind} {self.state}"
+
+
+class ReportEventKind(models.TextChoices):
+    EDITED = "edited", _("Edited")
+    REDRAFTED = "redrafted", _("Redrafted from the data")
+    APPROVED = "approved", _("Approved")
+    WITHDRAWN = "withdrawn", _("Approval withdrawn")
+    SIGNED = "signed", _("Signed")
+    SIGNED_UPLOADED = "signed_uploaded", _("Signed copy uploaded")
+
+
+class ReportEvent(models.Model):
+    """Append-only history of a report's workflow: who did what, when, before and after."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    kind = models.CharField(_("action"), max_length=20, choices=ReportEventKind.choices)
+    note = models.TextField(_("note"), blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("report event")
+        verbose_name_plural = _("report events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report} — {self.get_kind_display()}"
+
+
+class IssuedDocumentKind(models.TextChoices):
+    APPROVED = "approved", _("Approved PDF")
+    SIGNED = "signed", _("Signed PDF")
+
+
+class IssuedDocument(models.Model):
+    """Every PDF the report was ever issued as, kept with its hash; never deleted.
+
+    A withdrawal marks the documents it supersedes (``withdrawn_at``) but keeps the files, so
+    what was once issued can always be shown again.
+    """
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=IssuedDocumentKind.choices)
+    file = models.FileField(_("file"), upload_to="reports/issued/", max_length=300)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    certificate_subject = models.TextField(_("certificate subject"), blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("issued document")
+        verbose_name_plural = _("issued documents")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report} — {self.get_kind_display()}"

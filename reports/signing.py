@@ -2,12 +2,14 @@
 
 Entry points: ``prepare`` (add the empty, visible signature field to an approved PDF),
 ``sign`` (sign it with the organisation's PKCS#12 certificate), ``validate_external`` (check
-a PDF signed elsewhere, e.g. with a USB token, against the approved report and the trust
-roots), and ``ensure_demo_certificate`` (a clearly labelled demo certificate for development).
+a PDF signed elsewhere, e.g. with a USB token, against the approved report, the trust roots
+and the allowed signers), and ``ensure_demo_certificate`` (a clearly labelled demo certificate
+for development; ``demo_ca`` and ``demo_signer`` build its parts).
 """
 
 import datetime
 import hashlib
+import re
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -26,6 +28,14 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
+from pyhanko.sign.diff_analysis import (
+    DEFAULT_DIFF_POLICY,
+    DiffResult,
+    FormUpdatingRule,
+    ModificationLevel,
+    StandardDiffPolicy,
+)
+from pyhanko.sign.diff_analysis.constants import ACROFORM_EXEMPT_STRICT_COMPARISON
 from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
@@ -36,6 +46,8 @@ FONT = Path(__file__).resolve().parent / "fonts" / "NotoSerif-Regular.ttf"
 DEMO_PASSWORD = "demo-signing"
 STAMP_FONT_SIZE = 9
 DEMO_LABEL = "DEMO - KHÔNG CÓ GIÁ TRỊ PHÁP LÝ"
+DEMO_SIGNER = f"Vũ Văn Đức ({DEMO_LABEL})"
+DEMO_ORGANISATION = f"UBND huyện Tuần Giáo ({DEMO_LABEL})"
 
 
 class SigningError(Exception):
@@ -48,6 +60,7 @@ class Signed:
     sha256: str
     subject: str
     signed_at: datetime.datetime
+    common_name: str = ""
 
 
 def sha256(data: bytes) -> str:
@@ -112,7 +125,11 @@ def sign(pdf: bytes, *, path: str, password: str, reason: str = "") -> Signed:
     pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style)
     content = pdf_signer.sign_pdf(writer).getvalue()
     return Signed(
-        content=content, sha256=sha256(content), subject=subject, signed_at=timezone.now()
+        content=content,
+        sha256=sha256(content),
+        subject=subject,
+        signed_at=timezone.now(),
+        common_name=common_name(signer.signing_cert),
     )
 
 
@@ -128,11 +145,30 @@ def trust_context() -> ValidationContext:
 class Validation:
     subject: str
     signed_at: datetime.datetime | None
+    common_name: str = ""
 
 
-def validate_external(signed: bytes, approved: bytes) -> Validation:
-    """Accept a PDF signed outside the system only if it is the approved report, signed by a
-    certificate chaining to a trusted root, intact, and unchanged since it was signed."""
+# The approved PDF is not signed yet, so the first signature legitimately raises the form's
+# /SigFlags (signatures exist, append only); every other rule is pyHanko's default.
+APPROVED_TO_SIGNED_POLICY = StandardDiffPolicy(
+    global_rules=DEFAULT_DIFF_POLICY.global_rules,
+    form_rule=FormUpdatingRule(
+        field_rules=DEFAULT_DIFF_POLICY.form_rule.field_rules,
+        ignored_acroform_keys=ACROFORM_EXEMPT_STRICT_COMPARISON | {"/SigFlags"},
+    ),
+)
+
+
+def validate_external(signed: bytes, approved: bytes, *, signer_name: str) -> Validation:
+    """Accept a PDF signed outside the system only if it is the approved report plus signature
+    revisions and nothing else, every signature intact and chaining to a trusted root, each
+    signer the report's ``signer_name`` or one of ``SIGNING_ALLOWED_SUBJECTS``.
+
+    Refusals raise ``SigningError`` with the reason, checked in this order: readable PDF,
+    signed at all, the approved bytes as its start, each signature valid and trusted, nothing
+    changed after the last one, no content changed between the approved file and the
+    signatures (pyHanko's difference analysis), the signers.
+    """
     try:
         reader = PdfFileReader(BytesIO(signed), strict=False)
         signatures = reader.embedded_signatures
@@ -144,19 +180,101 @@ def validate_external(signed: bytes, approved: bytes) -> Validation:
         raise SigningError(
             _("The signed content is not the approved report: sign the approved PDF itself.")
         )
-    embedded = signatures[-1]
-    status = validate_pdf_signature(embedded, trust_context())
+    context = trust_context()
+    statuses = [validate_pdf_signature(embedded, context) for embedded in signatures]
+    for index, status in enumerate(statuses, start=1):
+        _check_signature(status, last=index == len(statuses))
+    _check_only_signatures_added(reader, approved)
+    certificates = [status.signing_cert for status in statuses]
+    for certificate in certificates:
+        _check_signer(certificate, signer_name)
+    return Validation(
+        subject="; ".join(certificate.subject.human_friendly for certificate in certificates),
+        signed_at=statuses[-1].signer_reported_dt,
+        common_name=", ".join(common_name(certificate) for certificate in certificates),
+    )
+
+
+def _check_signature(status, *, last: bool) -> None:
     if not status.intact or not status.valid:
         raise SigningError(_("The signature is not valid: the file was changed after signing."))
     if not status.trusted:
         raise SigningError(
             _("The signing certificate is not trusted (it does not chain to a configured root).")
         )
-    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+    changed_after = (
+        status.coverage != SignatureCoverageLevel.ENTIRE_FILE
+        if last
+        else status.modification_level is None
+        or status.modification_level > ModificationLevel.FORM_FILLING
+    )
+    if changed_after or not status.docmdp_ok:
         raise SigningError(_("The file was changed after it was signed."))
-    return Validation(
-        subject=status.signing_cert.subject.human_friendly,
-        signed_at=status.signer_reported_dt,
+
+
+def _check_only_signatures_added(reader: PdfFileReader, approved: bytes) -> None:
+    """Between the approved file and the signed one, only signature fields may be filled or
+    added (and validation data stored): no page content, annotation or other object."""
+    base = PdfFileReader(BytesIO(approved), strict=False).xrefs.total_revisions - 1
+    result = APPROVED_TO_SIGNED_POLICY.review_file(reader, base)
+    if (
+        not isinstance(result, DiffResult)
+        or result.modification_level > ModificationLevel.FORM_FILLING
+    ):
+        raise SigningError(
+            _(
+                "The signed file changes the approved report: content was added or altered "
+                "before signing. Only signatures may be added to the approved PDF; sign the "
+                "approved PDF as it was downloaded."
+            )
+        )
+
+
+def _normalise(name: str) -> str:
+    """Case, runs of spaces and spaces around "," and "=" do not matter."""
+    return re.sub(r"\s*([,=])\s*", r"\1", " ".join(name.split())).casefold()
+
+
+def common_name(certificate) -> str:
+    """The certificate's common name (the signer's name), as written in it."""
+    name = certificate.subject.native.get("common_name", "")
+    return name[-1] if isinstance(name, list) else name
+
+
+def _signer_names(certificate) -> set[str]:
+    """The names a certificate answers to: its common name and its full subject (pyHanko's
+    form and RFC 4514's), normalised."""
+    name = common_name(certificate)
+    demo_suffix = f" ({DEMO_LABEL})"
+    if settings.SIGNING_DEMO and name.endswith(demo_suffix):
+        # The demo certificate is the demo leader's, labelled as having no legal value.
+        name = name.removesuffix(demo_suffix)
+    rfc4514 = x509.load_der_x509_certificate(certificate.dump()).subject.rfc4514_string()
+    return {_normalise(name), _normalise(certificate.subject.human_friendly), _normalise(rfc4514)}
+
+
+def _check_signer(certificate, signer_name: str) -> None:
+    """Refuse a certificate that is neither the report's signer nor an allowed one."""
+    allowed = {_normalise(name) for name in settings.SIGNING_ALLOWED_SUBJECTS}
+    if signer_name.strip():
+        allowed.add(_normalise(signer_name))
+    if allowed & _signer_names(certificate):
+        return
+    name = common_name(certificate)
+    if not signer_name.strip():
+        raise SigningError(
+            _(
+                "The report names no signer, and %(name)s is not on the list of allowed "
+                "signers. Withdraw the approval and enter the signer's name."
+            )
+            % {"name": name}
+        )
+    raise SigningError(
+        _(
+            "The file is signed by %(name)s, who is neither the report's signer "
+            "(%(signer)s) nor on the list of allowed signers."
+        )
+        % {"name": name, "signer": signer_name.strip()}
     )
 
 
@@ -169,80 +287,88 @@ def ensure_demo_certificate(folder: Path) -> tuple[Path, Path]:
     p12_path, ca_path = folder / "demo-signer.p12", folder / "demo-ca.pem"
     if p12_path.is_file() and ca_path.is_file():
         return p12_path, ca_path
+    ca_key, ca_cert = demo_ca()
+    p12_path.write_bytes(
+        demo_signer(
+            ca_key,
+            ca_cert,
+            common_name=DEMO_SIGNER,
+            organisation=DEMO_ORGANISATION,
+        )
+    )
+    ca_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    return p12_path, ca_path
+
+
+def _key_usage(*, ca: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=not ca,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def demo_ca() -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """A self-signed demo certificate authority (its key is kept only in memory)."""
     now = datetime.datetime.now(datetime.UTC)
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_name = x509.Name(
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"TTHC Scoring {DEMO_LABEL}"),
             x509.NameAttribute(NameOID.COMMON_NAME, "TTHC Scoring Demo CA"),
         ]
     )
-    ca_cert = (
+    cert = (
         x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
+        .add_extension(_key_usage(ca=True), critical=True)
+        .sign(key, hashes.SHA256())
     )
+    return key, cert
+
+
+def demo_signer(
+    ca_key: rsa.RSAPrivateKey, ca_cert: x509.Certificate, *, common_name: str, organisation: str
+) -> bytes:
+    """A PKCS#12 (password ``DEMO_PASSWORD``) for a signer certified by the demo CA."""
+    now = datetime.datetime.now(datetime.UTC)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"UBND huyện Tuần Giáo ({DEMO_LABEL})"),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"Vũ Văn Đức ({DEMO_LABEL})"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
     cert = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(ca_name)
+        .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=1825))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(ca=False), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
-    p12 = pkcs12.serialize_key_and_certificates(
+    return pkcs12.serialize_key_and_certificates(
         b"demo-signer",
         key,
         cert,
         [ca_cert],
         serialization.BestAvailableEncryption(DEMO_PASSWORD.encode()),
     )
-    p12_path.write_bytes(p12)
-    ca_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    return p12_path, ca_path

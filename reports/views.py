@@ -8,13 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from reports import access, domain, excel
-from reports.forms import ReportForm, SignedUploadForm
-from reports.models import RenderJob, Report, ReportStatus
+from reports import access, documents, domain, excel, history, jobs
+from reports.forms import ReportForm, SignedUploadForm, WithdrawForm
+from reports.models import IssuedDocumentKind, RenderJob, Report, ReportStatus
 from reports.snapshot import take_snapshot
-from scoring import access as scoring_access
-
-MAX_SIGNED_BYTES = 30 * 1024 * 1024
 
 
 def _fail(request: HttpRequest, exc: domain.ReportError) -> None:
@@ -22,37 +19,66 @@ def _fail(request: HttpRequest, exc: domain.ReportError) -> None:
         messages.error(request, message)
 
 
-@login_required
-def report(request: HttpRequest, pk: int) -> HttpResponse:
-    report = access.get_report(request.user, pk)
-    form = ReportForm(request.POST or None, instance=report, initial={"version": report.version})
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "regenerate":
-                domain.regenerate(report)
-                messages.success(request, _("The automatic sections were redrafted from the data."))
-                return redirect("reports:report", pk)
-            if form.is_valid():
-                values = {name: form.cleaned_data[name] for name in domain.EDITABLE}
-                domain.edit(report, values, expected_version=form.cleaned_data["version"])
-                messages.success(request, _("Report saved."))
-                return redirect("reports:report", pk)
-            messages.error(request, _("Nothing was saved: correct the marked fields."))
-        except domain.ReportError as exc:
-            _fail(request, exc)
+def _page(request: HttpRequest, report: Report, **forms) -> HttpResponse:
+    """The report page; ``forms`` are bound forms to show again with their errors."""
     context = {
         "report": report,
         "period": report.period,
-        "form": form,
+        "form": ReportForm(instance=report, initial={"version": report.version}),
         "editable": report.is_draft,
+        "signable": report.status == ReportStatus.APPROVED,
         "can_lead": access.can_lead(request.user, report.period),
         "problems": domain.approval_problems(report) if report.is_draft else [],
-        "stale": report.status != ReportStatus.DRAFT and _results_changed(report),
+        "stale": not report.is_draft and _results_changed(report),
         "upload_form": SignedUploadForm(),
+        "withdraw_form": WithdrawForm(),
         "jobs": report.jobs.all()[:5],
         "hand_edited": [str(Report._meta.get_field(n).verbose_name) for n in report.hand_edited()],
+        "history": history.lines(report),
+        "documents": report.documents.select_related("created_by"),
+        **forms,
     }
     return render(request, "reports/report.html", context)
+
+
+def _refused(request: HttpRequest, report: Report, shown: bool, **forms) -> HttpResponse:
+    """A refused form: beside its fields if the page shows that form, else as messages."""
+    if shown:
+        return _page(request, report, **forms)
+    for form in forms.values():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("reports:report", report.period_id)
+
+
+@login_required
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    report = access.get_report(request.user, pk)
+    if request.method != "POST":
+        return _page(request, report)
+    if request.POST.get("action") == "regenerate":
+        try:
+            domain.regenerate(report, actor=request.user)
+        except domain.ReportError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, _("The automatic sections were redrafted from the data."))
+        return redirect("reports:report", pk)
+    form = ReportForm(request.POST, instance=report)
+    if form.is_valid():
+        values = {name: form.cleaned_data[name] for name in domain.EDITABLE}
+        version = form.cleaned_data["version"]
+        try:
+            domain.edit(report, values, expected_version=version, actor=request.user)
+        except domain.ReportError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, _("Report saved."))
+            return redirect("reports:report", pk)
+    else:
+        messages.error(request, _("Nothing was saved: correct the marked fields."))
+    return _page(request, report, form=form)
 
 
 def _results_changed(report) -> bool:
@@ -80,7 +106,18 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    return _action(request, pk, domain.withdraw, _("Approval withdrawn: the report is a draft."))
+    """Withdraw the approval, for the reason written in the confirmation form."""
+    report = access.get_report(request.user, pk, action="lead")
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            domain.withdraw(report, reason=form.cleaned_data["reason"], actor=request.user)
+        except domain.ReportError as exc:
+            form.add_error("reason", exc.messages)
+        else:
+            messages.success(request, _("Approval withdrawn: the report is a draft."))
+            return redirect("reports:report", pk)
+    return _refused(request, report, not report.is_draft, withdraw_form=form)
 
 
 @login_required
@@ -94,20 +131,26 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
 def upload_signed(request: HttpRequest, pk: int) -> HttpResponse:
     report = access.get_report(request.user, pk, action="lead")
     form = SignedUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Choose the signed PDF file."))
-        return redirect("reports:report", pk)
-    upload = form.cleaned_data["file"]
-    if upload.size > MAX_SIGNED_BYTES:
-        messages.error(request, _("The file is too large for a signed report."))
-        return redirect("reports:report", pk)
-    try:
-        domain.attach_signed(report, upload.read(), actor=request.user)
-    except domain.ReportError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("The signed report was verified and stored."))
-    return redirect("reports:report", pk)
+    if form.is_valid():
+        try:
+            domain.attach_signed(report, form.cleaned_data["file"], actor=request.user)
+        except domain.ReportError as exc:
+            form.add_error("file", exc.messages)
+        else:
+            messages.success(request, _("The signed report was verified and stored."))
+            return redirect("reports:report", pk)
+    shown = report.status == ReportStatus.APPROVED
+    return _refused(request, report, shown, upload_form=form)
+
+
+@login_required
+def issued_document(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+    """A PDF the report was once issued as, withdrawn or not, to whoever sees the report."""
+    report = access.get_report(request.user, pk)
+    document = get_object_or_404(report.documents, pk=document_pk)
+    signed = "da-ky-" if document.kind == IssuedDocumentKind.SIGNED else ""
+    filename = f"bao-cao-{report.period.code}-{signed}{document.pk}.pdf"
+    return _file(document.file, filename, "application/pdf")
 
 
 def _file(content_or_field, filename: str, content_type: str) -> FileResponse:
@@ -122,9 +165,9 @@ def download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind == "draft.pdf":
         units = report.period.scorecards.count()
         if units > settings.REPORT_INLINE_UNITS:
-            job = domain.request_render(report, RenderJob.Kind.DRAFT, actor=request.user)
+            job = jobs.request_render(report, RenderJob.Kind.DRAFT, actor=request.user)
             return redirect("reports:job", job.pk)
-        content = domain.draft_pdf(report).pdf
+        content = documents.draft_pdf(report).pdf
         return _pdf_response(content, f"du-thao-bao-cao-{code}.pdf")
     if kind == "approved.pdf" and report.pdf:
         return _file(report.pdf, f"bao-cao-{code}.pdf", "application/pdf")
@@ -151,8 +194,20 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 
 @login_required
 def job(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(RenderJob.objects.select_related("report__period"), pk=pk)
-    scoring_access.get_period(request.user, job.report.period_id)
+    """A render job's progress page; POST tries the rendering again, as a new job."""
+    job = access.get_job(request.user, pk, action="retry" if request.method == "POST" else "view")
+    if request.method == "POST":
+        again = jobs.retry(job, actor=request.user)
+        if again is None:
+            messages.error(request, _("This rendering is still going or has finished."))
+            return redirect("reports:job", job.pk)
+        return redirect("reports:job", again.pk)
     if request.GET.get("download") and job.state == RenderJob.State.DONE and job.output:
         return _file(job.output, f"du-thao-bao-cao-{job.report.period.code}.pdf", "application/pdf")
-    return render(request, "reports/job.html", {"job": job, "period": job.report.period})
+    context = {
+        "job": job,
+        "period": job.report.period,
+        "warning": jobs.warning(job),
+        "can_retry": jobs.can_retry(job),
+    }
+    return render(request, "reports/job.html", context)

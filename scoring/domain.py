@@ -1,9 +1,10 @@
 """The scoring workflow. Every write to periods, scorecards and scores goes through here.
 
-Views and commands call these functions; they never set a status, a total, a band or a rank
-themselves. Each function runs in a transaction, locks the scorecard it changes, refuses a
-stale version (optimistic locking) and appends a ``ScorecardEvent`` with the before and after
-values.
+Views and commands call these functions; they never set a status, a total or a band
+themselves. Each function runs in a transaction, locks the one scorecard row it changes (never
+the period, never another unit's card, so any number of units save at once), refuses a stale
+version (optimistic locking) and appends a ``ScorecardEvent`` with the before and after
+values. Ranks are not stored: they are worked out when read (``Scorecard.rank``).
 """
 
 import datetime
@@ -317,8 +318,9 @@ def record_review(
     ``points=None`` clears a review (the unit's own points count again).
 
     Side effects: updates the scores, appends a "reviewed" event with before/after values,
-    raises the version, recomputes this scorecard's totals and band. Refused unless the
-    scorecard is submitted; a reviewed value that differs from the self points needs a reason.
+    raises the version, recomputes this scorecard's totals and band. Refused to anyone who
+    belongs to the scorecard's unit, and unless the scorecard is submitted; a reviewed value
+    that differs from the self points needs a reason.
     """
     with transaction.atomic():
         card = _lock(scorecard, expected_version)
@@ -484,6 +486,7 @@ def transition(
     Every transition appends an event (kind, note, before/after status) and raises the version;
     after commit, mail goes out (``scoring.notifications``): to the reviewers on submit, to the
     unit's staff on return and approval.
+    Return, approve and reopen are refused to anyone who belongs to the scorecard's own unit.
     Totals, bands and ranks do not depend on the status, so they are left as they are. Nothing
     changes when it is refused.
     """
@@ -538,7 +541,8 @@ def extend_deadline(
     """Give one unit a later self-scoring deadline.
 
     Side effects: sets the scorecard's own deadline, appends a "deadline" event, raises the
-    version. Refused for a date before the period's deadline, or once approved.
+    version. Refused for a date before the period's deadline, once approved, and to anyone who
+    belongs to the unit itself.
     """
     with transaction.atomic():
         card = _lock(scorecard, None)

@@ -15,7 +15,6 @@ from tests.clients import client_for
 from tests.factories import MembershipFactory, UserFactory, district, tt01_set
 from units.models import Role
 
-
 # On SQLite the test database is a file under var/ (see settings): make sure the folder exists.
 Path(settings.BASE_DIR, "var").mkdir(exist_ok=True)
 

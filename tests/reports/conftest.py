@@ -10,10 +10,12 @@ import datetime
 import re
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from django.db import connection, transaction
 from django.test import override_settings
 
@@ -26,6 +28,11 @@ from tests.factories import self_score
 
 NO_TTHC = "no_tthc"
 ISSUE_DATE = datetime.date(2021, 7, 5)
+# The report's signer, as the demo certificate names him (less its "no legal value" label).
+SIGNER = "Vũ Văn Đức"
+# Someone else, certified by the same demo CA.
+OTHER_SIGNER = "Trần Thị Bình"
+WITHDRAW_REASON = "Xã 1 cần thẩm định lại chỉ số 1"
 
 
 def pytest_collection_modifyitems(items):
@@ -92,8 +99,19 @@ def signature_validation(content: bytes) -> str:
 
 @pytest.fixture(scope="session")
 def signing_dir(tmp_path_factory) -> Path:
+    """The demo certificate, as ``ensure_demo_certificate`` lays it out, and beside it
+    ``other-signer.p12``: someone else's, certified by the same demo CA."""
     folder = tmp_path_factory.mktemp("signing")
-    signing.ensure_demo_certificate(folder)
+    ca_key, ca_cert = signing.demo_ca()
+    for filename, name in [
+        ("demo-signer.p12", signing.DEMO_SIGNER),
+        ("other-signer.p12", OTHER_SIGNER),
+    ]:
+        p12 = signing.demo_signer(
+            ca_key, ca_cert, common_name=name, organisation=signing.DEMO_ORGANISATION
+        )
+        (folder / filename).write_bytes(p12)
+    (folder / "demo-ca.pem").write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     return folder
 
 
@@ -160,7 +178,7 @@ def scored_period(period):
 @pytest.fixture
 def approved_report(scored_period, demo_signing) -> Report:
     report = numbered(domain.report_for(scored_period))
-    return domain.approve(report)
+    return domain.approve(domain.edit(report, {"signer_name": SIGNER}))
 
 
 def read(field) -> bytes:
@@ -190,7 +208,8 @@ def demo_documents(django_db_setup, django_db_blocker, signing_dir, tmp_path_fac
     The database work is rolled back: the bytes are all the tests need.
     """
     name = str(connection.settings_dict["NAME"])
-    if not ("memory" in name or Path(name).name.startswith("test_")):
+    test_name = str(connection.settings_dict.get("TEST", {}).get("NAME"))
+    if not ("memory" in name or Path(name).name.startswith("test_") or name == test_name):
         pytest.fail(f"refusing to build the demo in a non-test database: {name}")
     media = tmp_path_factory.mktemp("demo-media")
     overrides = override_settings(
@@ -250,3 +269,82 @@ def stored_files(media_root) -> dict[str, str]:
         for path in sorted(root.rglob("*"))
         if path.is_file()
     }
+
+
+def workflow_record(report: Report) -> dict:
+    """The report's events and issued documents: what a refused action must leave as it was."""
+    return {
+        "events": list(report.events.order_by("id").values_list("kind", flat=True)),
+        "documents": list(
+            report.documents.order_by("id").values_list("kind", "sha256", "withdrawn_at")
+        ),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading pages with a parser
+
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict
+    children: list = field(default_factory=list)  # Elements and strings
+
+    def text(self) -> str:
+        return normalise(" ".join(c if isinstance(c, str) else c.text() for c in self.children))
+
+    def find_all(self, tag: str) -> list["Element"]:
+        found = []
+        for child in self.children:
+            if isinstance(child, Element):
+                found += [child] if child.tag == tag else []
+                found += child.find_all(tag)
+        return found
+
+    def by_id(self, element_id: str) -> "Element | None":
+        for child in self.children:
+            if isinstance(child, Element):
+                if child.attrs.get("id") == element_id:
+                    return child
+                if (inner := child.by_id(element_id)) is not None:
+                    return inner
+        return None
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.root = Element("document", {})
+        self.open = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, dict(attrs))
+        self.open[-1].children.append(element)
+        if tag not in VOID:
+            self.open.append(element)
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self.open) - 1, 0, -1):
+            if self.open[depth].tag == tag:
+                del self.open[depth:]
+                return
+
+    def handle_data(self, data):
+        self.open[-1].children.append(data)
+
+
+def parse(html: str) -> Element:
+    builder = _TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    return builder.root
+
+
+def texts(html: str, element_id: str, tag: str) -> list[str]:
+    """The text of each ``tag`` inside the element with ``element_id`` (spaces normalised)."""
+    container = parse(html).by_id(element_id)
+    return [element.text() for element in container.find_all(tag)] if container else []

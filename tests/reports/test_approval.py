@@ -14,6 +14,7 @@ from scoring.domain import Entry, Transition, record_review, transition
 from tests.clients import english
 from tests.factories import criterion_ids
 from tests.reports.conftest import (
+    WITHDRAW_REASON,
     normalise,
     numbered,
     pdf_text,
@@ -144,7 +145,7 @@ def test_a_score_changed_after_approval_leaves_the_approved_pdf_as_it_was(
 
 
 def test_withdrawing_makes_a_draft_again(approved_report, leader):
-    report = domain.withdraw(approved_report, actor=leader)
+    report = domain.withdraw(approved_report, reason=WITHDRAW_REASON, actor=leader)
 
     state = report_state(report)
     del state["version"]
@@ -165,7 +166,7 @@ def test_withdrawing_makes_a_draft_again(approved_report, leader):
 def test_withdrawing_a_signed_report_clears_the_signature(approved_report):
     signed = domain.sign(approved_report)
 
-    report = domain.withdraw(signed)
+    report = domain.withdraw(signed, reason=WITHDRAW_REASON)
 
     assert (report.status, report.signed_pdf.name, report.signed_sha256) == ("draft", "", "")
 
@@ -173,7 +174,9 @@ def test_withdrawing_a_signed_report_clears_the_signature(approved_report):
 def test_a_draft_cannot_be_withdrawn(scored_period):
     report = domain.report_for(scored_period)
 
-    assert refused(domain.withdraw, report) == ["The report is already a draft."]
+    assert refused(domain.withdraw, report, reason=WITHDRAW_REASON) == [
+        "The report is already a draft."
+    ]
 
 
 def test_approving_again_issues_the_new_total(approved_report, tuan_giao):
@@ -184,7 +187,7 @@ def test_approving_again_issues_the_new_total(approved_report, tuan_giao):
     )
     transition(lower_criterion_1(card), Transition.APPROVE)
 
-    report = domain.withdraw(approved_report)
+    report = domain.withdraw(approved_report, reason=WITHDRAW_REASON)
     report = domain.approve(report)
 
     assert table_row(read(report.pdf), unit.name) == f"1 {unit.name} " + (
@@ -204,7 +207,7 @@ def test_regenerating_after_withdrawal_redrafts_the_counts(approved_report, tuan
         card, {ids["1"]: Entry(Decimal(0), reason), ids["6"]: Entry(Decimal(0), reason)}
     )
     transition(card, Transition.APPROVE)
-    report = domain.withdraw(approved_report)
+    report = domain.withdraw(approved_report, reason=WITHDRAW_REASON)
 
     report = domain.approve(domain.regenerate(report))
 
@@ -238,7 +241,7 @@ def test_withdrawing_and_approving_again_redrafts_the_counts(approved_report, tu
     )
     transition(card, Transition.APPROVE)
 
-    report = domain.approve(domain.withdraw(approved_report))
+    report = domain.approve(domain.withdraw(approved_report, reason=WITHDRAW_REASON))
 
     text = normalise(pdf_text(read(report.pdf)))
     assert "Các xã: 02 đơn vị đạt xuất sắc, 01 đơn vị đạt kết quả tốt." in text

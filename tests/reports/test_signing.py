@@ -15,6 +15,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from reports import domain, signing
 from reports.models import ReportStatus
 from tests.reports.conftest import (
+    SIGNER,
     numbered,
     poppler,
     read,
@@ -65,7 +66,9 @@ def test_pdfsig_finds_the_signed_demo_report_valid_and_whole(demo_documents):
 def test_pyhanko_accepts_the_signed_demo_report_with_the_demo_ca_trusted(
     demo_documents, demo_signing
 ):
-    found = signing.validate_external(demo_documents.signed, demo_documents.approved)
+    found = signing.validate_external(
+        demo_documents.signed, demo_documents.approved, signer_name=SIGNER
+    )
 
     assert found.subject == demo_documents.certificate_subject
     assert "Vũ Văn Đức" in found.subject
@@ -90,9 +93,9 @@ def test_pyhanko_refuses_a_flipped_byte(demo_documents, demo_signing):
 
     with translation.override("en"):
         with pytest.raises(signing.SigningError) as against_approved:
-            signing.validate_external(tampered, demo_documents.approved)
+            signing.validate_external(tampered, demo_documents.approved, signer_name=SIGNER)
         with pytest.raises(signing.SigningError) as against_itself:
-            signing.validate_external(tampered, same_prefix)
+            signing.validate_external(tampered, same_prefix, signer_name=SIGNER)
 
     assert str(against_approved.value) == (
         "The signed content is not the approved report: sign the approved PDF itself."
@@ -110,7 +113,7 @@ def test_pyhanko_refuses_a_revision_added_after_signing(demo_documents, demo_sig
     writer.write(out)
 
     with translation.override("en"), pytest.raises(signing.SigningError) as excinfo:
-        signing.validate_external(out.getvalue(), demo_documents.approved)
+        signing.validate_external(out.getvalue(), demo_documents.approved, signer_name=SIGNER)
 
     assert str(excinfo.value) == "The file was changed after it was signed."
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from reports import domain, signing
 from reports.models import RenderJob, Report, ReportStatus
 from tests.clients import english
-from tests.reports.conftest import normalise, numbered, pdf_text, read
+from tests.reports.conftest import WITHDRAW_REASON, normalise, numbered, pdf_text, read
 
 pytestmark = pytest.mark.django_db
 
@@ -180,7 +180,7 @@ def test_a_leader_approves_signs_and_withdraws_through_the_pages(
     status_after_approval = Report.objects.get(pk=report.pk).status
     signed = client.post(url("reports:sign", scored_period))
     status_after_signing = Report.objects.get(pk=report.pk).status
-    withdrawn = client.post(url("reports:withdraw", scored_period))
+    withdrawn = client.post(url("reports:withdraw", scored_period), {"reason": WITHDRAW_REASON})
 
     assert [r.status_code for r in (approved, signed, withdrawn)] == [302] * 3
     assert (status_after_approval, status_after_signing) == (
