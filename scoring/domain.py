@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,7 @@ from scoring.models import (
     ScorecardEvent,
     ScorecardStatus,
     SurveySummary,
+    Transition,
 )
 from scoring.suggestions import suggest
 from units.access import descendant_ids, own_units
@@ -402,13 +403,6 @@ def declare_no_tthc(
 
 # ---------------------------------------------------------------------------------------------
 # The workflow
-
-
-class Transition(models.TextChoices):
-    SUBMIT = "submit", _("Submit")
-    RETURN = "return", _("Return for correction")
-    APPROVE = "approve", _("Approve")
-    REOPEN = "reopen", _("Reopen")
 
 
 # transition → (statuses it may start from, status it leads to, event kind)

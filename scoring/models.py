@@ -103,6 +103,15 @@ class ScorecardStatus(models.TextChoices):
         return frozenset({cls.DRAFT, cls.RETURNED, cls.SUBMITTED})
 
 
+class Transition(models.TextChoices):
+    """The workflow steps a scorecard takes (``scoring.domain.transition``)."""
+
+    SUBMIT = "submit", _("Submit")
+    RETURN = "return", _("Return for correction")
+    APPROVE = "approve", _("Approve")
+    REOPEN = "reopen", _("Reopen")
+
+
 class Scorecard(models.Model):
     """One unit's scores for one period. Status changes only through ``scoring.domain``."""
 

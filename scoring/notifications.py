@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from scoring.models import MailFailure, Scorecard
+from scoring.models import MailFailure, Scorecard, Transition
 from units.access import members, overseers
 from units.models import Role
 
@@ -76,19 +76,19 @@ def _link(name: str, pk: int) -> str:
 
 # transition → (subject, template, page the link opens, who is mailed)
 MAILS = {
-    "submit": (
+    Transition.SUBMIT: (
         gettext_noop("%(unit)s submitted its scorecard for %(period)s"),
         "emails/submitted.txt",
         "scoring:review",
         reviewers_of,
     ),
-    "return": (
+    Transition.RETURN: (
         gettext_noop("Your scorecard for %(period)s was returned for correction"),
         "emails/returned.txt",
         "scoring:scorecard",
         staff_of,
     ),
-    "approve": (
+    Transition.APPROVE: (
         gettext_noop("Your scorecard for %(period)s was approved"),
         "emails/approved.txt",
         "scoring:scorecard",

@@ -66,3 +66,23 @@ def test_a_user_who_chooses_english_gets_english(client):
 
     assert response.headers["Content-Language"] == "en"
     assert "Log in" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_another_units_scorecard_answers_a_vietnamese_404_page(client, card, other_staff):
+    client.force_login(other_staff)
+
+    response = client.get(reverse("scoring:scorecard", args=[card.pk]))
+
+    assert response.status_code == 404
+    assert "Không tìm thấy trang" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refused_action_answers_a_vietnamese_403_page(client, card, leader):
+    client.force_login(leader)
+
+    response = client.get(reverse("scoring:review", args=[card.pk]))
+
+    assert response.status_code == 403
+    assert "Không được phép" in response.content.decode()
