@@ -78,13 +78,30 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(RenderJob)
-class RenderJobAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "report", "kind", "state", "progress", "requested_by"]
-    list_filter = ["state", "kind"]
-    readonly_fields = ["report", "kind", "state", "progress", "message", "output", "finished_at"]
+class RenderJobAdmin(ReadOnly, admin.ModelAdmin):
+    """Jobs change only in the worker (``reports.worker``) and through the job page's retry."""
 
-    def has_add_permission(self, request):
-        return False
+    list_display = ["created_at", "report", "kind", "state", "progress", "attempts", "heartbeat_at"]
+    list_filter = ["state", "kind"]
+    readonly_fields = [
+        "report",
+        "kind",
+        "state",
+        "progress",
+        "message",
+        "output_file",
+        "attempts",
+        "heartbeat_at",
+        "task_id",
+        "requested_by",
+        "created_at",
+        "finished_at",
+    ]
+    exclude = ["output"]
+
+    @admin.display(description=_("output"))
+    def output_file(self, job):
+        return _stored_name(job.output)
 
 
 @admin.register(ReportEvent)

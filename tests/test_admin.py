@@ -5,6 +5,10 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
+from reports.domain import report_for
+from reports.models import RenderJob
+from scoring.models import MailFailure
+
 APPS = ["units", "criteria", "scoring", "reports"]
 
 
@@ -32,3 +36,18 @@ def test_the_admin_speaks_vietnamese(admin_client):
 
     assert "Phiếu chấm điểm" in page
     assert "Quản trị" in page
+
+
+@pytest.mark.django_db
+def test_a_render_job_and_a_mail_failure_open_read_only(admin_client, card):
+    job = RenderJob.objects.create(report=report_for(card.period), attempts=2)
+    failure = MailFailure.objects.create(
+        subject="Nộp phiếu", recipients="a@example.test", error="SMTPError: down", scorecard=card
+    )
+
+    job_page = admin_client.get(reverse("admin:reports_renderjob_change", args=[job.pk]))
+    mail_page = admin_client.get(reverse("admin:scoring_mailfailure_change", args=[failure.pk]))
+
+    assert (job_page.status_code, mail_page.status_code) == (200, 200)
+    assert "SMTPError: down" in mail_page.content.decode()
+    assert 'name="_save"' not in job_page.content.decode()
