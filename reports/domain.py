@@ -29,13 +29,8 @@ from reports.snapshot import take_snapshot
 from scoring.models import Period, ScorecardStatus
 from units.models import Membership, Role
 
-EDITABLE = [
-    "number",
-    "symbol",
-    "issuer_parent",
-    "issuer",
-    "place",
-    "issue_date",
+# The prose of the report and its distribution list, in the order of the document.
+SECTIONS = [
     "subject",
     "basis",
     "aggregation",
@@ -44,6 +39,16 @@ EDITABLE = [
     "issues",
     "closing",
     "distribution",
+]
+# Everything a draft's editor may change: the header, the sections, the signature block.
+EDITABLE = [
+    "number",
+    "symbol",
+    "issuer_parent",
+    "issuer",
+    "place",
+    "issue_date",
+    *SECTIONS,
     "authority",
     "signer_title",
     "signer_name",

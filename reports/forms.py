@@ -1,21 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reports.domain import EDITABLE
+from reports.domain import EDITABLE, SECTIONS
 from reports.models import Report
-
-# The prose of the report and its distribution list, in the order of the document; the other
-# editable fields are its header and signature block.
-SECTIONS = [
-    "subject",
-    "basis",
-    "aggregation",
-    "evaluation",
-    "specific",
-    "issues",
-    "closing",
-    "distribution",
-]
 
 
 class ReportForm(forms.ModelForm):

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from scoring.models import Period
+from scoring.models import Period, WorkflowEvent
 
 
 class ReportStatus(models.TextChoices):
@@ -178,30 +178,17 @@ class ReportEventKind(models.TextChoices):
     SIGNED_UPLOADED = "signed_uploaded", _("Signed copy uploaded")
 
 
-class ReportEvent(models.Model):
+class ReportEvent(WorkflowEvent):
     """Append-only history of a report's workflow: who did what, when, before and after."""
 
     report = models.ForeignKey(
         Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
     kind = models.CharField(_("action"), max_length=20, choices=ReportEventKind.choices)
-    note = models.TextField(_("note"), blank=True)
-    before = models.JSONField(_("before"), default=dict, blank=True)
-    after = models.JSONField(_("after"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("report event")
         verbose_name_plural = _("report events")
-        ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.report} — {self.get_kind_display()}"

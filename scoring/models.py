@@ -292,12 +292,11 @@ class EventKind(models.TextChoices):
     DEADLINE = "deadline", _("Deadline extended")
 
 
-class ScorecardEvent(models.Model):
-    """Append-only history of a scorecard: who did what, when, with the before and after values."""
+class WorkflowEvent(models.Model):
+    """An append-only record of one workflow step: who, when, what, with the values before and
+    after. Each workflow (scorecards here, reports in ``reports``) adds its object and its
+    ``kind`` choices."""
 
-    scorecard = models.ForeignKey(
-        Scorecard, verbose_name=_("scorecard"), on_delete=models.CASCADE, related_name="events"
-    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -307,15 +306,26 @@ class ScorecardEvent(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
-    kind = models.CharField(_("action"), max_length=20, choices=EventKind.choices)
     note = models.TextField(_("note"), blank=True)
     before = models.JSONField(_("before"), default=dict, blank=True)
     after = models.JSONField(_("after"), default=dict, blank=True)
 
     class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+
+class ScorecardEvent(WorkflowEvent):
+    """Append-only history of a scorecard: who did what, when, with the before and after values."""
+
+    scorecard = models.ForeignKey(
+        Scorecard, verbose_name=_("scorecard"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("action"), max_length=20, choices=EventKind.choices)
+
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("scorecard event")
         verbose_name_plural = _("scorecard events")
-        ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.scorecard} — {self.get_kind_display()}"
