@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from scoring.models import Evidence, Period, Scorecard
-from units.access import led_units, own_units, reviewable_units, scorable_units
+from units.access import is_staff_of, led_units, own_units, reviewable_units, scorable_units
 
 
 def periods_for(user) -> QuerySet[Period]:
@@ -62,7 +62,7 @@ def can_review(user, card: Scorecard) -> bool:
 
 
 def can_self_score(user, card: Scorecard) -> bool:
-    return scorable_units(user).filter(pk=card.unit_id).exists()
+    return is_staff_of(user, card.unit_id)
 
 
 def get_period(user, pk: int, *, action: str = "view") -> Period:

@@ -681,11 +681,13 @@ def save_self_assessment(
         card = record_self_scores(
             scorecard, entries, actor=actor, expected_version=expected_version
         )
+        uploads = list(uploads)
         for score, upload, checked in uploads:
             add_evidence(score, upload, checked, actor=actor)
+        if uploads:
+            card.refresh_from_db()
         if submit:
             card = transition(card, Transition.SUBMIT, actor=actor, today=today)
-    card.refresh_from_db()
     return card
 
 

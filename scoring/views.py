@@ -56,7 +56,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
     card = access.get_scorecard(request.user, pk)
-    editable = card.is_editable_by_unit and access.can_self_score(request.user, card)
+    own = access.can_self_score(request.user, card)
+    editable = card.is_editable_by_unit and own
     scores = _scores(card)
     form = SelfScoreForm(
         request.POST or None,
@@ -65,7 +66,7 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"version": card.version},
     )
     if request.method == "POST":
-        if not access.can_self_score(request.user, card):
+        if not own:
             raise PermissionDenied
         if form.is_valid() and _save_self_assessment(request, card, form):
             return redirect("scoring:scorecard", card.pk)

@@ -36,12 +36,33 @@ def descendant_ids(root_ids: Iterable[int]) -> set[int]:
     return found
 
 
+def _memberships(user: User) -> list[tuple[int, str]]:
+    """The user's (unit id, role) pairs, read once per user object: once per request, since
+    each request loads its own user."""
+    if not user.is_authenticated:
+        return []
+    found = getattr(user, "_unit_memberships", None)  # request.user is a lazy wrapper
+    if found is None:
+        found = list(Membership.objects.filter(user=user).values_list("unit_id", "role"))
+        user._unit_memberships = found
+    return found
+
+
 def _membership_unit_ids(user: User, roles: Iterable[str]) -> set[int]:
+    wanted = set(roles)
+    return {unit_id for unit_id, role in _memberships(user) if role in wanted}
+
+
+def _overseen_ids(user: User, role: str) -> set[int]:
+    """The units under the user's memberships with ``role`` (cached like ``_memberships``)."""
     if not user.is_authenticated:
         return set()
-    return set(
-        Membership.objects.filter(user=user, role__in=list(roles)).values_list("unit_id", flat=True)
-    )
+    cache = getattr(user, "_overseen_unit_ids", None)
+    if cache is None:
+        cache = user._overseen_unit_ids = {}
+    if role not in cache:
+        cache[role] = descendant_ids(_membership_unit_ids(user, [role]))
+    return cache[role]
 
 
 def visible_units(user: User) -> UnitQuerySet:
@@ -49,7 +70,7 @@ def visible_units(user: User) -> UnitQuerySet:
     if user.is_authenticated and user.is_superuser:
         return Unit.objects.all()
     own = _membership_unit_ids(user, [Role.UNIT_STAFF])
-    overseen = descendant_ids(_membership_unit_ids(user, [Role.REVIEWER, Role.LEADER]))
+    overseen = _overseen_ids(user, Role.REVIEWER) | _overseen_ids(user, Role.LEADER)
     return Unit.objects.filter(id__in=own | overseen)
 
 
@@ -62,14 +83,19 @@ def reviewable_units(user: User) -> UnitQuerySet:
     """Units whose scorecards the user may appraise: everything under their reviewer units."""
     if user.is_authenticated and user.is_superuser:
         return Unit.objects.all()
-    return Unit.objects.filter(id__in=descendant_ids(_membership_unit_ids(user, [Role.REVIEWER])))
+    return Unit.objects.filter(id__in=_overseen_ids(user, Role.REVIEWER))
 
 
 def led_units(user: User) -> UnitQuerySet:
     """Units whose reports the user may approve: everything under their leader units."""
     if user.is_authenticated and user.is_superuser:
         return Unit.objects.all()
-    return Unit.objects.filter(id__in=descendant_ids(_membership_unit_ids(user, [Role.LEADER])))
+    return Unit.objects.filter(id__in=_overseen_ids(user, Role.LEADER))
+
+
+def is_staff_of(user: User, unit_id: int) -> bool:
+    """Whether the user enters self-scores for this unit (its staff)."""
+    return unit_id in _membership_unit_ids(user, [Role.UNIT_STAFF])
 
 
 def own_units(user: User) -> UnitQuerySet:
