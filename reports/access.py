@@ -7,7 +7,8 @@ from django.shortcuts import get_object_or_404
 from reports import domain
 from reports.models import RenderJob, Report
 from scoring import access as scoring_access
-from units.access import led_units
+from units.access import overseen_unit_ids
+from units.models import Role
 
 
 def get_report(user, period_pk: int, *, action: str = "view") -> Report:
@@ -18,7 +19,8 @@ def get_report(user, period_pk: int, *, action: str = "view") -> Report:
 
 
 def can_lead(user, period) -> bool:
-    return led_units(user).filter(pk=period.organizer_id).exists()
+    ids = overseen_unit_ids(user, [Role.LEADER])
+    return ids is None or period.organizer_id in ids
 
 
 def get_job(user, pk: int, *, action: str = "view") -> RenderJob:

@@ -14,28 +14,36 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from scoring.models import Evidence, Period, Scorecard
-from units.access import is_staff_of, led_units, own_units, reviewable_units, scorable_units
+from units.access import is_staff_of, overseen_unit_ids, own_unit_ids, staff_unit_ids
+from units.models import Role
 
 
 def periods_for(user) -> QuerySet[Period]:
     """Periods whose board the user may see: organised by a unit they review or lead."""
-    overseen = reviewable_units(user) | led_units(user)
-    return Period.objects.filter(organizer__in=overseen)
+    ids = overseen_unit_ids(user)
+    return Period.objects.all() if ids is None else Period.objects.filter(organizer_id__in=ids)
 
 
 def scorecards_for(user) -> QuerySet[Scorecard]:
     """Scorecards the user may see: their own unit's, and every one of a period they oversee."""
+    ids = overseen_unit_ids(user)
+    if ids is None:
+        return Scorecard.objects.all()
     return Scorecard.objects.filter(
-        Q(unit__in=scorable_units(user)) | Q(period__in=periods_for(user))
+        Q(unit_id__in=staff_unit_ids(user)) | Q(period__organizer_id__in=ids)
     )
 
 
 def reviewable_scorecards(user) -> QuerySet[Scorecard]:
     """Scorecards the user may review: in periods organised under their reviewer units, except
     their own unit's."""
-    return Scorecard.objects.filter(period__organizer__in=reviewable_units(user)).exclude(
-        unit__in=own_units(user)
+    ids = overseen_unit_ids(user, [Role.REVIEWER])
+    cards = (
+        Scorecard.objects.all()
+        if ids is None
+        else Scorecard.objects.filter(period__organizer_id__in=ids)
     )
+    return cards.exclude(unit_id__in=own_unit_ids(user))
 
 
 def get_scorecard(user, pk: int, *, action: str = "view") -> Scorecard:
@@ -73,7 +81,8 @@ def get_period(user, pk: int, *, action: str = "view") -> Period:
 
 
 def can_review_period(user, period: Period) -> bool:
-    return reviewable_units(user).filter(pk=period.organizer_id).exists()
+    ids = overseen_unit_ids(user, [Role.REVIEWER])
+    return ids is None or period.organizer_id in ids
 
 
 def get_evidence(user, pk: int, *, action: str = "view") -> Evidence:

@@ -93,6 +93,28 @@ def led_units(user: User) -> UnitQuerySet:
     return Unit.objects.filter(id__in=_overseen_ids(user, Role.LEADER))
 
 
+def overseen_unit_ids(user: User, roles: Iterable[str] = (Role.REVIEWER, Role.LEADER)):
+    """Ids of the units under the user's memberships with ``roles`` (reviewer and leader by
+    default), or None for a superuser, who oversees every unit. Plain ids keep the queries
+    that filter by them flat, without nested subqueries."""
+    if user.is_authenticated and user.is_superuser:
+        return None
+    found: set[int] = set()
+    for role in roles:
+        found |= _overseen_ids(user, role)
+    return found
+
+
+def staff_unit_ids(user: User) -> set[int]:
+    """Ids of the units the user is staff of."""
+    return _membership_unit_ids(user, [Role.UNIT_STAFF])
+
+
+def own_unit_ids(user: User) -> set[int]:
+    """Ids of the units the user belongs to directly, in any role: nobody reviews these."""
+    return {unit_id for unit_id, _role in _memberships(user)}
+
+
 def is_staff_of(user: User, unit_id: int) -> bool:
     """Whether the user enters self-scores for this unit (its staff)."""
     return unit_id in _membership_unit_ids(user, [Role.UNIT_STAFF])
@@ -100,7 +122,7 @@ def is_staff_of(user: User, unit_id: int) -> bool:
 
 def own_units(user: User) -> UnitQuerySet:
     """The units the user belongs to directly, in any role: nobody reviews these."""
-    return Unit.objects.filter(id__in=_membership_unit_ids(user, Role.values))
+    return Unit.objects.filter(id__in=own_unit_ids(user))
 
 
 def ancestors(unit: Unit) -> list[Unit]:
