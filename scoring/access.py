@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from scoring.models import Evidence, Period, Scorecard
-from units.access import is_staff_of, overseen_unit_ids, own_unit_ids, staff_unit_ids
+from units.access import overseen_unit_ids, own_unit_ids, staff_unit_ids
 from units.models import Role
 
 
@@ -70,7 +70,7 @@ def can_review(user, card: Scorecard) -> bool:
 
 
 def can_self_score(user, card: Scorecard) -> bool:
-    return is_staff_of(user, card.unit_id)
+    return card.unit_id in staff_unit_ids(user)
 
 
 def get_period(user, pk: int, *, action: str = "view") -> Period:

@@ -32,7 +32,7 @@ from scoring.models import (
     Transition,
 )
 from scoring.suggestions import suggest
-from units.access import descendant_ids, own_units
+from units.access import descendant_ids, own_unit_ids
 from units.models import Unit
 
 
@@ -233,7 +233,7 @@ def _require_status(card: Scorecard, allowed: set[str]) -> None:
 
 def _refuse_own_unit(card: Scorecard, actor) -> None:
     """Nobody reviews, returns, approves or extends the deadline of their own unit's card."""
-    if actor is not None and own_units(actor).filter(pk=card.unit_id).exists():
+    if actor is not None and card.unit_id in own_unit_ids(actor):
         raise ScoringError(_("You cannot review your own unit's scorecard."))
 
 

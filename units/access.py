@@ -65,34 +65,6 @@ def _overseen_ids(user: User, role: str) -> set[int]:
     return cache[role]
 
 
-def visible_units(user: User) -> UnitQuerySet:
-    """Every unit the user may look at."""
-    if user.is_authenticated and user.is_superuser:
-        return Unit.objects.all()
-    own = _membership_unit_ids(user, [Role.UNIT_STAFF])
-    overseen = _overseen_ids(user, Role.REVIEWER) | _overseen_ids(user, Role.LEADER)
-    return Unit.objects.filter(id__in=own | overseen)
-
-
-def scorable_units(user: User) -> UnitQuerySet:
-    """Units whose self-scores the user may enter: the units they are staff of."""
-    return Unit.objects.filter(id__in=_membership_unit_ids(user, [Role.UNIT_STAFF]))
-
-
-def reviewable_units(user: User) -> UnitQuerySet:
-    """Units whose scorecards the user may appraise: everything under their reviewer units."""
-    if user.is_authenticated and user.is_superuser:
-        return Unit.objects.all()
-    return Unit.objects.filter(id__in=_overseen_ids(user, Role.REVIEWER))
-
-
-def led_units(user: User) -> UnitQuerySet:
-    """Units whose reports the user may approve: everything under their leader units."""
-    if user.is_authenticated and user.is_superuser:
-        return Unit.objects.all()
-    return Unit.objects.filter(id__in=_overseen_ids(user, Role.LEADER))
-
-
 def overseen_unit_ids(user: User, roles: Iterable[str] = (Role.REVIEWER, Role.LEADER)):
     """Ids of the units under the user's memberships with ``roles`` (reviewer and leader by
     default), or None for a superuser, who oversees every unit. Plain ids keep the queries
@@ -106,7 +78,7 @@ def overseen_unit_ids(user: User, roles: Iterable[str] = (Role.REVIEWER, Role.LE
 
 
 def staff_unit_ids(user: User) -> set[int]:
-    """Ids of the units the user is staff of."""
+    """Ids of the units the user is staff of: the ones whose self-scores they enter."""
     return _membership_unit_ids(user, [Role.UNIT_STAFF])
 
 
@@ -115,14 +87,29 @@ def own_unit_ids(user: User) -> set[int]:
     return {unit_id for unit_id, _role in _memberships(user)}
 
 
-def is_staff_of(user: User, unit_id: int) -> bool:
-    """Whether the user enters self-scores for this unit (its staff)."""
-    return unit_id in _membership_unit_ids(user, [Role.UNIT_STAFF])
+def _units(ids: set[int] | None) -> UnitQuerySet:
+    return Unit.objects.all() if ids is None else Unit.objects.filter(id__in=ids)
 
 
-def own_units(user: User) -> UnitQuerySet:
-    """The units the user belongs to directly, in any role: nobody reviews these."""
-    return Unit.objects.filter(id__in=own_unit_ids(user))
+def visible_units(user: User) -> UnitQuerySet:
+    """Every unit the user may look at."""
+    overseen = overseen_unit_ids(user)
+    return _units(None if overseen is None else overseen | staff_unit_ids(user))
+
+
+def scorable_units(user: User) -> UnitQuerySet:
+    """Units whose self-scores the user may enter: the units they are staff of."""
+    return _units(staff_unit_ids(user))
+
+
+def reviewable_units(user: User) -> UnitQuerySet:
+    """Units whose scorecards the user may appraise: everything under their reviewer units."""
+    return _units(overseen_unit_ids(user, [Role.REVIEWER]))
+
+
+def led_units(user: User) -> UnitQuerySet:
+    """Units whose reports the user may approve: everything under their leader units."""
+    return _units(overseen_unit_ids(user, [Role.LEADER]))
 
 
 def ancestors(unit: Unit) -> list[Unit]:
@@ -156,11 +143,9 @@ def roles_on(user: User, unit: Unit) -> set[str]:
     """The roles the user holds on this unit, directly or through a unit above it."""
     if not user.is_authenticated:
         return set()
-    roles = set()
-    if scorable_units(user).filter(pk=unit.pk).exists():
-        roles.add(Role.UNIT_STAFF)
-    if reviewable_units(user).filter(pk=unit.pk).exists():
-        roles.add(Role.REVIEWER)
-    if led_units(user).filter(pk=unit.pk).exists():
-        roles.add(Role.LEADER)
+    roles = {Role.UNIT_STAFF} if unit.pk in staff_unit_ids(user) else set()
+    for role in (Role.REVIEWER, Role.LEADER):
+        ids = overseen_unit_ids(user, [role])
+        if ids is None or unit.pk in ids:
+            roles.add(role)
     return roles
