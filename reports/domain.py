@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from reports import drafting, issuing, jobs, signing
-from reports.documents import draft_pdf as draft_pdf
 from reports.documents import store_approved_pdf
 from reports.models import (
     IssuedDocumentKind,

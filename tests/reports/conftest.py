@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from django.db import connection, transaction
 from django.test import override_settings
 
-from reports import domain, signing
+from reports import documents, domain, signing
 from reports.models import Report
 from scoring.demo import build_demo
 from scoring.domain import Transition, declare_no_tthc, transition
@@ -224,10 +224,10 @@ def demo_documents(django_db_setup, django_db_blocker, signing_dir, tmp_path_fac
         build_demo()
         period = Period.objects.get(organizer__code="tuan-giao", year=2021, quarter=2)
         report = numbered(domain.report_for(period))
-        draft = domain.draft_pdf(report).pdf
+        draft = documents.draft_pdf(report).pdf
         report = domain.approve(report)
         report = domain.sign(report)
-        documents = DemoDocuments(
+        demo = DemoDocuments(
             draft=draft,
             approved=read(report.pdf),
             approved_sha256=report.pdf_sha256,
@@ -237,7 +237,7 @@ def demo_documents(django_db_setup, django_db_blocker, signing_dir, tmp_path_fac
             status=report.status,
         )
         transaction.set_rollback(True)
-    return documents
+    return demo
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils import translation
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from reports import domain, signing
+from reports import documents, domain, signing
 from reports.models import ReportStatus
 from tests.reports.conftest import (
     SIGNER,
@@ -271,7 +271,7 @@ def test_an_untrusted_certificate_is_accepted_once_its_root_is_configured(
 
 @pytest.mark.django_db
 def test_a_pdf_signed_over_different_content_is_refused(approved_report, settings, signing_dir):
-    other = sign_with(domain.draft_pdf(approved_report).pdf, signing_dir)
+    other = sign_with(documents.draft_pdf(approved_report).pdf, signing_dir)
     before, files = report_state(approved_report), stored_files(settings.MEDIA_ROOT)
 
     messages = refused(domain.attach_signed, approved_report, other.content)
@@ -285,7 +285,7 @@ def test_a_pdf_signed_over_different_content_is_refused(approved_report, setting
 @pytest.mark.django_db
 def test_a_signed_file_cannot_be_uploaded_for_a_draft(scored_period, demo_signing, settings):
     report = numbered(domain.report_for(scored_period))
-    signed = sign_with(domain.draft_pdf(report).pdf, demo_signing)
+    signed = sign_with(documents.draft_pdf(report).pdf, demo_signing)
     before, files = report_state(report), stored_files(settings.MEDIA_ROOT)
 
     messages = refused(domain.attach_signed, report, signed.content)
