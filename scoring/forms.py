@@ -184,21 +184,20 @@ class BoardFilterForm(forms.Form):
         self.fields["group"].choices = [("", _("All groups")), *groups]
 
 
+class CardVersionsField(forms.MultipleChoiceField):
+    """Ticked board rows, each "id:version"; cleans to {scorecard id: version seen}."""
+
+    def valid_value(self, value) -> bool:
+        return _card_version(value) is not None
+
+    def clean(self, value) -> dict[int, int]:
+        return dict(_card_version(item) for item in super().clean(value))
+
+
 class BulkApproveForm(forms.Form):
-    """The board's ticked scorecards, each with the version the board showed ("id:version")."""
+    """The board's ticked scorecards, each with the version the board showed."""
 
-    cards = forms.MultipleChoiceField(
-        required=True,
-        error_messages={"required": _("Select at least one scorecard.")},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["cards"].valid_value = lambda value: _card_version(value) is not None
-
-    def clean_cards(self) -> dict[int, int]:
-        """Scorecard id → the version the reviewer saw."""
-        return dict(_card_version(value) for value in self.cleaned_data["cards"])
+    cards = CardVersionsField(error_messages={"required": _("Select at least one scorecard.")})
 
 
 def _card_version(value: str) -> tuple[int, int] | None:

@@ -365,7 +365,8 @@ def when(moment: datetime.datetime) -> str:
 
 
 def kb(document: IssuedDocument) -> str:
-    return f"{round(document.size / 1024)} KB"
+    """The size as a Vietnamese page writes it: one decimal, with a decimal comma."""
+    return f"{round(document.size / 1024, 1):.1f}".replace(".", ",") + " KB"
 
 
 def test_withdrawing_through_the_page_asks_for_a_reason_first(client, approved_report, leader):
