@@ -12,8 +12,6 @@ A refused or completed POST that a persona is allowed to attempt redirects (302)
 the form with an error (200); what matters here is that it got past the permission check.
 """
 
-from functools import partial
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -288,6 +286,16 @@ def url_for(name: str, card: Scorecard, evidence: Evidence, job: RenderJob) -> s
     return reverse(name, args=[target.pk] if target else [])
 
 
+def request_as(client, user, method: str, url: str, card: Scorecard):
+    """GET, or POST the scorecard's current version, as ``user`` (None: not logged in)."""
+    if user is not None:
+        client.force_login(user)
+    card.refresh_from_db()
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, {"version": card.version})
+
+
 @pytest.mark.parametrize(
     ("persona", "method", "name", "expected"),
     TABLE,
@@ -297,13 +305,8 @@ def test_it_answers_each_persona_with_the_expected_status(
     client, personas, card, evidence, job, persona, method, name, expected
 ):
     user = personas[persona]
-    if user is not None:
-        client.force_login(user)
-    url = url_for(name, card, evidence, job)
-    card.refresh_from_db()
-    send = client.get if method == "GET" else partial(client.post, data={"version": card.version})
 
-    response = send(url)
+    response = request_as(client, user, method, url_for(name, card, evidence, job), card)
 
     assert response.status_code == expected
     if user is None:
@@ -450,12 +453,9 @@ def own_unit_reviewer(tuan_giao):
 def test_a_reviewer_on_the_staff_of_the_unit_never_reviews_its_scorecard(
     client, own_unit_reviewer, card, evidence, job, method, name, expected
 ):
-    client.force_login(own_unit_reviewer)
     url = url_for(name, card, evidence, job)
-    card.refresh_from_db()
-    send = client.get if method == "GET" else partial(client.post, data={"version": card.version})
 
-    response = send(url)
+    response = request_as(client, own_unit_reviewer, method, url, card)
 
     assert response.status_code == expected
 
