@@ -4,6 +4,7 @@ from scoring.models import (
     DossierStats,
     Evidence,
     ImportBatch,
+    IndicatorFigure,
     MailFailure,
     Period,
     Reminder,
@@ -117,6 +118,13 @@ class SurveySummaryAdmin(admin.ModelAdmin):
     list_display = ["unit", "year", "quarter", "forms", "satisfied", "dissatisfied"]
     list_filter = ["year", "quarter"]
     search_fields = ["unit__name"]
+
+
+@admin.register(IndicatorFigure)
+class IndicatorFigureAdmin(admin.ModelAdmin):
+    list_display = ["unit", "year", "quarter", "name", "value", "import_batch"]
+    list_filter = ["year", "quarter", "name"]
+    search_fields = ["unit__name", "unit__code", "name"]
 
 
 @admin.register(ImportBatch)

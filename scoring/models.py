@@ -3,8 +3,10 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -213,6 +215,15 @@ class Score(models.Model):
     comment = models.TextField(
         _("reviewer's comment"), blank=True, help_text=_("What the unit should correct.")
     )
+    suggestion_batch = models.ForeignKey(
+        "ImportBatch",
+        verbose_name=_("suggested from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The imported file whose figures the suggestion came from."),
+    )
 
     class Meta:
         verbose_name = _("score")
@@ -290,6 +301,7 @@ class EventKind(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REOPENED = "reopened", _("Reopened")
     DEADLINE = "deadline", _("Deadline extended")
+    IMPORTED = "imported", _("Imported from a file")
 
 
 class WorkflowEvent(models.Model):
@@ -322,6 +334,15 @@ class ScorecardEvent(WorkflowEvent):
         Scorecard, verbose_name=_("scorecard"), on_delete=models.CASCADE, related_name="events"
     )
     kind = models.CharField(_("action"), max_length=20, choices=EventKind.choices)
+    import_batch = models.ForeignKey(
+        "ImportBatch",
+        verbose_name=_("import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scorecard_events",
+        help_text=_("The file the change came from, for changes made by an import."),
+    )
 
     class Meta(WorkflowEvent.Meta):
         verbose_name = _("scorecard event")
@@ -337,6 +358,8 @@ class ImportKind(models.TextChoices):
     SCORECARDS = "scorecards", _("Scorecards")
     DOSSIER_STATS = "dossier_stats", _("Dossier statistics")
     SURVEYS = "surveys", _("Survey summaries")
+    INDICATOR_FIGURES = "indicator_figures", _("Indicator figures")
+    SCORE_SHEET = "score_sheet", _("Scoring sheet")
 
 
 class ImportOutcome(models.TextChoices):
@@ -344,10 +367,28 @@ class ImportOutcome(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+def import_path(instance: "ImportBatch", filename: str) -> str:
+    return f"imports/{timezone.now():%Y/%m}/{instance.sha256[:16] or 'file'}-{filename}"
+
+
 class ImportBatch(models.Model):
+    """One file that changed data: what it was, who brought it in, when, what it changed.
+
+    Written only when an import took effect (all or nothing: a refused file leaves no row).
+    """
+
     kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
     file_name = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    file = models.FileField(_("file"), upload_to=import_path, max_length=300, blank=True)
+    period = models.ForeignKey(
+        Period,
+        verbose_name=_("period"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_batches",
+    )
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("imported by"),
@@ -358,6 +399,9 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
+    added = models.PositiveIntegerField(_("rows added"), default=0)
+    changed = models.PositiveIntegerField(_("rows changed"), default=0)
+    unchanged = models.PositiveIntegerField(_("rows unchanged"), default=0)
     outcome = models.CharField(_("outcome"), max_length=10, choices=ImportOutcome.choices)
     message = models.TextField(_("message"), blank=True)
 
@@ -413,6 +457,31 @@ class DossierStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.year}-Q{self.quarter}"
+
+    def clean(self) -> None:
+        errors = {}
+        resolved = self.resolved_early + self.resolved_on_time + self.resolved_overdue
+        if resolved + self.pending_on_time + self.pending_overdue > self.received_total:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                _(
+                    "%(handled)s dossiers resolved or pending, more than the %(received)s "
+                    "received (carried over + online + in person or by post)."
+                )
+                % {
+                    "handled": resolved + self.pending_on_time + self.pending_overdue,
+                    "received": self.received_total,
+                }
+            )
+        if self.procedures_online > self.procedures_total:
+            errors["procedures_online"] = _(
+                "More procedures online (%(online)s) than procedures in all (%(total)s)."
+            ) % {"online": self.procedures_online, "total": self.procedures_total}
+        if self.online_overdue > self.received_online + self.carried_over:
+            errors["online_overdue"] = _(
+                "More online dossiers overdue (%(overdue)s) than online dossiers (%(online)s)."
+            ) % {"overdue": self.online_overdue, "online": self.received_online + self.carried_over}
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def received_total(self) -> int:
@@ -477,6 +546,44 @@ class SurveySummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.year}-Q{self.quarter}"
+
+
+class IndicatorFigure(models.Model):
+    """One figure the provincial system holds for a unit and quarter (QĐ 766-style indicators),
+    e.g. ``dossiers_synced`` = 120. Criteria-set formulas name these figures."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="indicator_figures"
+    )
+    year = models.PositiveIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    name = models.SlugField(_("figure"), max_length=60)
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="indicator_figures",
+    )
+
+    class Meta:
+        verbose_name = _("indicator figure")
+        verbose_name_plural = _("indicator figures")
+        ordering = ["-year", "-quarter", "unit__order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year", "quarter", "name"], name="indicatorfigure_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4), name="indicatorfigure_quarter_range"
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="indicatorfigure_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.year}-Q{self.quarter} {self.name}"
 
 
 class Reminder(models.Model):

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "imports",  # before import_export: its strict ``import`` command replaces the library's
     "import_export",
     "django_tasks_db",
     "tthc_scoring",
@@ -141,6 +142,17 @@ SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "tthc-scoring@localhost")
 
 # Largest evidence file accepted, in bytes.
+# Imported tables (CSV, XLSX): refused before parsing above these limits.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "20000")
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_FORMATS = [
+    "import_export.formats.base_formats.CSV",
+    "import_export.formats.base_formats.XLSX",
+]
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))
 
 # Long report renderings run after the request, in a worker process (`manage.py worker`:

@@ -1,0 +1,1 @@
+"""Scoring sheets: download a pre-filled workbook, fill it offline, upload, preview, confirm."""

@@ -1,0 +1,1 @@
+"""Reviewer pages for imported figures: upload, preview, confirm, the figures per unit."""
