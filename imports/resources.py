@@ -281,7 +281,7 @@ class ContractResource(resources.ModelResource):
 
     def import_columns(self) -> set[str]:
         """The columns an import reads (all fields unless a subclass exports more)."""
-        return {f.column_name for f in self.get_fields() if not f.readonly}
+        return {f.column_name for f in self.fields.values() if not f.readonly}
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         if field.column_name not in row:  # a column the file leaves out keeps its value
@@ -334,7 +334,7 @@ def describe_errors(result, resource, line_offset: int = 1) -> list[str]:
     """The reasons a file was refused, one sentence each, naming row and column.
 
     ``line_offset``: the file line of data row 0 minus one (1 for a one-line header)."""
-    columns = {f.attribute: f.column_name for f in resource.get_fields()}
+    columns = {f.attribute: f.column_name for f in resource.fields.values()}
     messages = []
     for error in result.base_errors:
         messages.extend(_messages_of(error.error))
