@@ -9,6 +9,7 @@ import datetime
 import hashlib
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -25,11 +26,36 @@ CRITERION_FIELDS = {"code", "title", "short_title", "guidance", "max_points", "v
 CRITERION_FIELDS |= {"evidence_required", "suggestion", "children"}
 BAND_FIELDS = {"label", "report_phrase", "min", "below", "colour"}
 
+# Suggestion rules (docs/criteria.md). A rule names either a statistic that
+# ``scoring.suggestions`` computes from the dossier statistics or surveys, with its parameters
+# (shares from 0 to 1), or a formula over imported indicator figures.
+STATISTICS = {
+    "dossier_timeliness": {"late_tolerance", "early_share"},
+    "online_service": {"full_procedure_share", "full_dossier_share", "partial_dossier_share"},
+    "survey_average": set(),
+}
+FORMULAS = {"ratio", "deduction"}
+FORMULA_FIELDS = {"formula", "label", "numerator", "denominator", "thresholds", "otherwise"}
+FORMULA_FIELDS |= {"when_empty"}
+# The name of a ``scoring.IndicatorFigure`` row (a slug of at most 60 characters); a leading
+# "-" subtracts the figure instead of adding it.
+FIGURE_NAME = re.compile(r"-?[a-z0-9][a-z0-9_-]{0,59}")
+LABEL_LENGTH = 100
+
 
 class CriteriaFileError(Exception):
     def __init__(self, path: str, item: str, reason: str):
         self.path, self.item, self.reason = path, item, reason
         super().__init__(f"{path}: {item}: {reason}")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The points a criterion allows: what a suggestion rule's points must fit."""
+
+    max_points: Decimal
+    values: list[Decimal]
+    step: Decimal
 
 
 @dataclass
@@ -181,9 +207,8 @@ class _Parser:
         step = self.decimal(data.get("step", "0.01"), item, "step")
         if step == 0:
             self.fail(item, _("“step” must be above zero"))
-        suggestion = data.get("suggestion")
-        if suggestion is not None and not isinstance(suggestion, dict):
-            self.fail(item, _("“suggestion” must be a mapping"))
+        scale = Scale(max_points, sorted(values), step)
+        suggestion = self.suggestion(data.get("suggestion"), item, scale, bool(parsed_children))
         return ParsedCriterion(
             code=str(data["code"]),
             title=str(data["title"]).strip(),
@@ -196,6 +221,181 @@ class _Parser:
             suggestion=suggestion,
             children=parsed_children,
         )
+
+    # --- Suggestion rules ---------------------------------------------------------------------
+
+    def suggestion(self, data, item: str, scale: Scale, is_group: bool) -> dict | None:
+        """The rule as stored: a statistic as given, a formula normalised (lists of names,
+        numbers as texts, thresholds as mappings) so that computing it needs no more checks."""
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            self.fail(item, _("“suggestion” must be a mapping"))
+        if is_group:
+            self.fail(item, _("a group is not scored: give “suggestion” to its criteria"))
+        if ("statistic" in data) == ("formula" in data):
+            self.fail(item, _("“suggestion” needs either “statistic” or “formula”, not both"))
+        if "statistic" in data:
+            return self.statistic(data, item)
+        return self.formula(data, item, scale)
+
+    def statistic(self, data: dict, item: str) -> dict:
+        name = data["statistic"]
+        if not isinstance(name, str) or name not in STATISTICS:
+            self.fail(
+                item,
+                _("unknown statistic “%(name)s” in “suggestion”; known: %(known)s")
+                % {"name": name, "known": ", ".join(sorted(STATISTICS))},
+            )
+        for key, value in data.items():
+            if key == "statistic":
+                continue
+            if key not in STATISTICS[name]:
+                self.fail(
+                    item,
+                    _("unknown parameter “%(field)s” of statistic %(name)s")
+                    % {"field": f"suggestion.{key}", "name": name},
+                )
+            self.share(value, item, f"suggestion.{key}")
+        return data
+
+    def formula(self, data: dict, item: str, scale: Scale) -> dict:
+        unknown = sorted(set(data) - FORMULA_FIELDS)
+        if unknown:
+            self.fail(item, _("unknown field “%(field)s”") % {"field": f"suggestion.{unknown[0]}"})
+        if not isinstance(data["formula"], str) or data["formula"] not in FORMULAS:
+            self.fail(
+                item,
+                _("unknown formula “%(name)s” in “suggestion”; known: %(known)s")
+                % {"name": data["formula"], "known": ", ".join(sorted(FORMULAS))},
+            )
+        label = data.get("label") or ""
+        if not isinstance(label, str) or len(label) > LABEL_LENGTH:
+            self.fail(
+                item,
+                _("“%(field)s” must be a text of at most %(max)s characters")
+                % {"field": "suggestion.label", "max": LABEL_LENGTH},
+            )
+        rule = {
+            "formula": data["formula"],
+            "label": label.strip(),
+            "numerator": self.figure_names(data.get("numerator"), item, "suggestion.numerator"),
+            "denominator": self.figure_names(
+                data.get("denominator"), item, "suggestion.denominator"
+            ),
+        }
+        thresholds = data.get("thresholds")
+        if thresholds is None:
+            if scale.values:
+                self.fail(
+                    item,
+                    _("the criterion allows only %(values)s points: give “suggestion.thresholds”")
+                    % {"values": ", ".join(format(v.normalize(), "f") for v in scale.values)},
+                )
+            if "otherwise" in data:
+                self.fail(item, _("“suggestion.otherwise” needs “suggestion.thresholds”"))
+        else:
+            rule["thresholds"] = self.thresholds(thresholds, item, scale)
+            otherwise = data.get("otherwise", 0)
+            rule["otherwise"] = str(self.points(otherwise, item, "suggestion.otherwise", scale))
+        if "when_empty" in data:
+            rule["when_empty"] = str(
+                self.points(data["when_empty"], item, "suggestion.when_empty", scale)
+            )
+        return rule
+
+    def figure_names(self, value, item: str, name: str) -> list[str]:
+        if value in (None, "", []):
+            self.fail(item, _("missing field “%(field)s”") % {"field": name})
+        names = value if isinstance(value, list) else [value]
+        for figure in names:
+            if not isinstance(figure, str) or not FIGURE_NAME.fullmatch(figure):
+                self.fail(
+                    item,
+                    _(
+                        "“%(field)s”: “%(value)s” is not a figure name (lower-case letters, "
+                        "digits, “_” and “-”, at most 60 characters; “-” before it subtracts it)"
+                    )
+                    % {"field": name, "value": figure},
+                )
+        return list(names)
+
+    def thresholds(self, data, item: str, scale: Scale) -> list[dict]:
+        """``[[share, points], ...]`` or ``[{min: share, points: p}, ...]`` (ratio ≥ min), or
+        ``[{below: share, points: p}, ...]`` (ratio < below): the first that holds gives the
+        points. ``min`` go down, ``below`` go up, and one list uses one kind."""
+        shape = _(
+            "“suggestion.thresholds” must be a non-empty list of [share, points] pairs or of "
+            "{min: share, points: p} or {below: share, points: p} mappings"
+        )
+        if not isinstance(data, list) or not data:
+            self.fail(item, shape)
+        entries = []
+        for i, entry in enumerate(data):
+            where = f"suggestion.thresholds[{i}]"
+            if isinstance(entry, list) and len(entry) == 2:
+                entry = {"min": entry[0], "points": entry[1]}
+            if not isinstance(entry, dict) or set(entry) not in (
+                {"min", "points"},
+                {"below", "points"},
+            ):
+                self.fail(item, shape)
+            kind = "min" if "min" in entry else "below"
+            entries.append(
+                {
+                    kind: self.share(entry[kind], item, f"{where}.{kind}"),
+                    "points": self.points(entry["points"], item, f"{where}.points", scale),
+                }
+            )
+        kinds = {next(iter(set(e) - {"points"})) for e in entries}
+        if len(kinds) > 1:
+            self.fail(item, _("“suggestion.thresholds” must not mix “min” and “below”"))
+        bounds = [e.get("min", e.get("below")) for e in entries]
+        ordered = sorted(set(bounds), reverse="min" in kinds)
+        if bounds != ordered:
+            self.fail(
+                item,
+                _("“suggestion.thresholds” must go from the highest “min” down")
+                if "min" in kinds
+                else _("“suggestion.thresholds” must go from the lowest “below” up"),
+            )
+        return [{key: str(value) for key, value in e.items()} for e in entries]
+
+    def share(self, value, item: str, name: str) -> Decimal:
+        try:
+            number = None if isinstance(value, bool) else Decimal(str(value))
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or not 0 <= number <= 1:
+            self.fail(
+                item,
+                _("“%(field)s” must be a share from 0 to 1, e.g. 0.3 for 30%%: %(value)s")
+                % {"field": name, "value": value},
+            )
+        return number
+
+    def points(self, value, item: str, name: str, scale: Scale) -> Decimal:
+        points = self.decimal(value, item, name)
+        shown = format(points.normalize(), "f")
+        if points > scale.max_points:
+            self.fail(
+                item,
+                _("“%(field)s” %(value)s is above max_points %(max)s")
+                % {"field": name, "value": shown, "max": format(scale.max_points.normalize(), "f")},
+            )
+        if scale.values and points not in scale.values:
+            self.fail(
+                item,
+                _("“%(field)s” %(value)s is not one of the criterion's values")
+                % {"field": name, "value": shown},
+            )
+        if not scale.values and points % scale.step:
+            self.fail(
+                item,
+                _("“%(field)s” %(value)s is not a multiple of the step %(step)s")
+                % {"field": name, "value": shown, "step": format(scale.step.normalize(), "f")},
+            )
+        return points
 
     def check_lengths(self, parsed: ParsedSet) -> None:
         """Texts must fit their columns: PostgreSQL refuses longer ones, SQLite keeps them."""

@@ -10,13 +10,14 @@ sentence per problem; nothing is written then.
 import hashlib
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from django.conf import settings
 from django.utils.text import get_valid_filename
 
-from imports.resources import ContractResource, describe_errors
+from imports.resources import ContractResource, describe_errors, file_line
 from scoring.models import ImportBatch, ImportOutcome
 
 
@@ -55,7 +56,7 @@ def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def _run(resource: ContractResource, dataset, *, dry_run: bool, line_offset: int, **context):
+def _run(resource: ContractResource, dataset, *, dry_run: bool, line_offset, **context):
     content = context.get("content") or b""
     context.setdefault("sha256", sha256_of(content) if content else "")
     result = resource.import_data(dataset, dry_run=dry_run, **context)
@@ -64,9 +65,8 @@ def _run(resource: ContractResource, dataset, *, dry_run: bool, line_offset: int
     preview = ImportPreview(rows=[])
     for number, row in enumerate(result.rows, 1):
         changes = getattr(row.diff, "changes", [])
-        preview.rows.append(
-            RowChange(number + line_offset, row.object_repr or "", row.import_type, changes)
-        )
+        line = file_line(number, line_offset)
+        preview.rows.append(RowChange(line, row.object_repr or "", row.import_type, changes))
     preview.added = result.totals.get("new", 0)
     preview.changed = result.totals.get("update", 0)
     preview.unchanged = result.totals.get("skip", 0)
@@ -75,14 +75,17 @@ def _run(resource: ContractResource, dataset, *, dry_run: bool, line_offset: int
 
 
 def preview(
-    resource: ContractResource, dataset, *, line_offset: int = 1, **context
+    resource: ContractResource, dataset, *, line_offset: int | Sequence[int] = 1, **context
 ) -> ImportPreview:
     """What importing ``dataset`` would do, nothing written. ``context`` goes to the resource:
-    ``user``, ``file_name``, ``content`` (the file's bytes), ``period``…"""
+    ``user``, ``file_name``, ``content`` (the file's bytes), ``period``… ``line_offset``: the
+    file line above the first data row, or each data row's line (``resources.file_line``)."""
     return _run(resource, dataset, dry_run=True, line_offset=line_offset, **context)
 
 
-def apply(resource: ContractResource, dataset, *, line_offset: int = 1, **context) -> ImportPreview:
+def apply(
+    resource: ContractResource, dataset, *, line_offset: int | Sequence[int] = 1, **context
+) -> ImportPreview:
     """Import ``dataset`` for real; ``.batch`` is the ``ImportBatch`` recorded (None when no
     row changed anything)."""
     return _run(resource, dataset, dry_run=False, line_offset=line_offset, **context)

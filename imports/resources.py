@@ -9,12 +9,15 @@ pages and the library's ``manage.py import`` / ``manage.py export`` behave the s
 
 import datetime
 import hashlib
+import html
 import re
 import unicodedata
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.resources import Diff
@@ -330,10 +333,19 @@ class ContractResource(resources.ModelResource):
         self.batch.save()
 
 
-def describe_errors(result, resource, line_offset: int = 1) -> list[str]:
+def file_line(number: int, line_offset: int | Sequence[int] = 1) -> int:
+    """The file line of data row ``number`` (1 for the first). ``line_offset``: the line just
+    above the first data row (1 for a one-line header), or the line of each data row in order
+    (files whose data rows are not contiguous, e.g. Biểu 06 with its total rows)."""
+    if isinstance(line_offset, int):
+        return number + line_offset
+    return line_offset[number - 1] if 0 < number <= len(line_offset) else number
+
+
+def describe_errors(result, resource, line_offset: int | Sequence[int] = 1) -> list[str]:
     """The reasons a file was refused, one sentence each, naming row and column.
 
-    ``line_offset``: the file line of data row 0 minus one (1 for a one-line header)."""
+    ``line_offset``: as ``file_line`` takes it."""
     columns = {f.attribute: f.column_name for f in resource.fields.values()}
     messages = []
     for error in result.base_errors:
@@ -342,7 +354,8 @@ def describe_errors(result, resource, line_offset: int = 1) -> list[str]:
         for error in errors:
             for text in _messages_of(error.error):
                 messages.append(
-                    _("Row %(row)s: %(message)s") % {"row": number + line_offset, "message": text}
+                    _("Row %(row)s: %(message)s")
+                    % {"row": file_line(number, line_offset), "message": text}
                 )
     for invalid in result.invalid_rows:
         for attribute, texts in invalid.error_dict.items():
@@ -350,13 +363,13 @@ def describe_errors(result, resource, line_offset: int = 1) -> list[str]:
                 if attribute == NON_FIELD_ERRORS:
                     messages.append(
                         _("Row %(row)s: %(message)s")
-                        % {"row": invalid.number + line_offset, "message": text}
+                        % {"row": file_line(invalid.number, line_offset), "message": text}
                     )
                 else:
                     messages.append(
                         _("Row %(row)s, column “%(column)s”: %(message)s")
                         % {
-                            "row": invalid.number + line_offset,
+                            "row": file_line(invalid.number, line_offset),
                             "column": columns.get(attribute, attribute),
                             "message": text,
                         }
@@ -368,3 +381,28 @@ def _messages_of(error) -> list[str]:
     if isinstance(error, ValidationError):
         return list(error.messages)
     return [str(error)]
+
+
+class CellDiff(ValueDiff):
+    """``ValueDiff`` whose HTML cells (the admin's preview) mark a changed value as old → new
+    instead of a character-level diff: ``diff_match_patch`` on every cell of every row took
+    most of the time of a large import. ``changes`` are the same as ``ValueDiff``'s."""
+
+    def as_html(self):
+        cells = PreviewCells()
+        cells.changes = []
+        for column, old, new in zip(self.columns, self.left, self.right, strict=False):
+            before = "" if self.new or old is None else str(old)
+            after = "" if new is None else str(new)
+            if before == after:
+                cells.append(mark_safe(html.escape(after)))
+            else:
+                parts = []
+                if before:
+                    parts.append(f'<del style="background:#ffe6e6;">{html.escape(before)}</del>')
+                if after:
+                    parts.append(f'<ins style="background:#e6ffe6;">{html.escape(after)}</ins>')
+                cells.append(mark_safe("".join(parts)))  # both values escaped
+            if (old != new) or (self.new and new not in ("", None)):
+                cells.changes.append((column, "" if self.new else old, new))
+        return cells

@@ -89,8 +89,9 @@ def _too_many(name: str, count: int) -> ValidationError:
     )
 
 
-def read_rows(name: str, content: bytes) -> list[list]:
-    """Every non-blank row of the file (the first sheet of a workbook), cells stripped."""
+def read_numbered_rows(name: str, content: bytes) -> list[tuple[int, list]]:
+    """Every non-blank row of the file (the first sheet of a workbook), cells stripped, with
+    the line it starts on in the file (1 for the first), so messages can name real rows."""
     extension = check_table_file(name, content)
     limit = settings.IMPORT_MAX_ROWS + 5  # a header of a few rows comes on top
     rows = []
@@ -99,8 +100,11 @@ def read_rows(name: str, content: bytes) -> list[list]:
         sample = text[:4096]
         delimiter = ";" if sample.count(";") > sample.count(",") else ","
         try:
-            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-                rows.append([_cell(v) for v in row])
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            line = 1
+            for row in reader:
+                rows.append((line, [_cell(v) for v in row]))
+                line = reader.line_num + 1  # a quoted cell may span lines
                 if len(rows) > limit:
                     raise _too_many(name, len(rows))
         except csv.Error as exc:
@@ -114,8 +118,9 @@ def read_rows(name: str, content: bytes) -> list[list]:
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
             sheet = workbook.worksheets[0]
-            for row in sheet.iter_rows(values_only=True):
-                rows.append([_cell(v) for v in row])
+            # values_only rows start at row 1 of the sheet, blank rows included
+            for line, row in enumerate(sheet.iter_rows(values_only=True), 1):
+                rows.append((line, [_cell(v) for v in row]))
                 if len(rows) > limit:
                     raise _too_many(name, len(rows))
             workbook.close()
@@ -125,10 +130,15 @@ def read_rows(name: str, content: bytes) -> list[list]:
             raise ValidationError(
                 _("“%(name)s” could not be read as an Excel workbook.") % {"name": name}
             ) from None
-    rows = [row for row in rows if any(v not in (None, "") for v in row)]
+    rows = [(line, row) for line, row in rows if any(v not in (None, "") for v in row)]
     if not rows:
         raise ValidationError(_("The file “%(name)s” has no rows.") % {"name": name})
     return rows
+
+
+def read_rows(name: str, content: bytes) -> list[list]:
+    """Every non-blank row of the file (the first sheet of a workbook), cells stripped."""
+    return [row for _line, row in read_numbered_rows(name, content)]
 
 
 def read_table(name: str, content: bytes) -> tablib.Dataset:

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from imports.admin import ContractAdmin
 from scoring.models import (
     DossierStats,
     Evidence,
@@ -12,6 +13,13 @@ from scoring.models import (
     Scorecard,
     ScorecardEvent,
     SurveySummary,
+)
+from scoring.resources import (
+    DossierStatsResource,
+    IndicatorFigureResource,
+    ScorecardResource,
+    ScoreResource,
+    SurveySummaryResource,
 )
 
 
@@ -51,7 +59,8 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(admin.ModelAdmin):
+class ScorecardAdmin(ContractAdmin):
+    resource_classes = [ScorecardResource]
     list_display = ["unit", "period", "status", "no_tthc", "self_total", "final_total", "band"]
     list_filter = ["period", "status", "no_tthc", "band"]
     search_fields = ["unit__name", "unit__code"]
@@ -98,8 +107,39 @@ class ScorecardEventAdmin(admin.ModelAdmin):
         return False
 
 
+class QuarterFiguresAdmin(ContractAdmin):
+    """Figures of a unit's quarter: saving or deleting one here recomputes the suggestions of
+    every period of that quarter (and of the quarter it had before, when that changed), as
+    an import does."""
+
+    def save_model(self, request, obj, form, change):
+        quarters = {(obj.year, obj.quarter)}
+        if change:
+            quarters.add((form.initial.get("year"), form.initial.get("quarter")))
+        super().save_model(request, obj, form, change)
+        refresh_quarters(quarters)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        refresh_quarters({(obj.year, obj.quarter)})
+
+    def delete_queryset(self, request, queryset):
+        quarters = set(queryset.values_list("year", "quarter"))
+        super().delete_queryset(request, queryset)
+        refresh_quarters(quarters)
+
+
+def refresh_quarters(quarters) -> None:
+    from scoring.domain import refresh_suggestions
+
+    for year, quarter in sorted(q for q in quarters if None not in q):
+        for period in Period.objects.filter(year=year, quarter=quarter):
+            refresh_suggestions(period)
+
+
 @admin.register(DossierStats)
-class DossierStatsAdmin(admin.ModelAdmin):
+class DossierStatsAdmin(QuarterFiguresAdmin):
+    resource_classes = [DossierStatsResource]
     list_display = [
         "unit",
         "year",
@@ -114,14 +154,16 @@ class DossierStatsAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveySummary)
-class SurveySummaryAdmin(admin.ModelAdmin):
+class SurveySummaryAdmin(QuarterFiguresAdmin):
+    resource_classes = [SurveySummaryResource]
     list_display = ["unit", "year", "quarter", "forms", "satisfied", "dissatisfied"]
     list_filter = ["year", "quarter"]
     search_fields = ["unit__name"]
 
 
 @admin.register(IndicatorFigure)
-class IndicatorFigureAdmin(admin.ModelAdmin):
+class IndicatorFigureAdmin(QuarterFiguresAdmin):
+    resource_classes = [IndicatorFigureResource]
     list_display = ["unit", "year", "quarter", "name", "value", "import_batch"]
     list_filter = ["year", "quarter", "name"]
     search_fields = ["unit__name", "unit__code", "name"]
@@ -142,7 +184,11 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(admin.ModelAdmin):
+class ScoreAdmin(ContractAdmin):
+    """Read-only for editing: points change only through the workflow or an import (both
+    keep their history)."""
+
+    resource_classes = [ScoreResource]
     list_display = ["scorecard", "criterion", "self_points", "reviewed_points", "suggested_points"]
     list_filter = ["scorecard__period", "criterion__code"]
     search_fields = ["scorecard__unit__name"]

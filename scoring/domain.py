@@ -7,20 +7,21 @@ version (optimistic locking) and appends a ``ScorecardEvent`` with the before an
 values. Ranks are not stored: they are worked out when read (``Scorecard.rank``).
 """
 
+import copy
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from criteria.models import CriteriaSet, classify
 from scoring import notifications
 from scoring.models import (
-    DossierStats,
     EventKind,
     Evidence,
     Period,
@@ -28,10 +29,9 @@ from scoring.models import (
     Scorecard,
     ScorecardEvent,
     ScorecardStatus,
-    SurveySummary,
     Transition,
 )
-from scoring.suggestions import suggest
+from scoring.suggestions import QuarterFigures, Suggestion, figures_of, suggest
 from units.access import descendant_ids, own_unit_ids
 from units.models import Unit
 
@@ -129,24 +129,32 @@ def _create_period(organizer, year, quarter, criteria_set, *, actor, **fields) -
 
 
 def refresh_suggestions(period: Period) -> None:
-    """Recompute the points the imported statistics suggest, for every score in the period.
+    """Recompute what the imported figures suggest, for every score in the period.
 
-    Called when a period opens and whenever its dossier statistics or surveys are imported.
+    Called when a period opens and after every import or admin edit of its quarter's dossier
+    statistics, surveys or indicator figures. Side effects: sets each score's
+    ``suggested_points``, ``suggestion_source`` (the figures in words, in the active language)
+    and ``suggestion_batch`` (the import the figures came from; empty when they were entered
+    by hand), writing only the scores whose suggestion changed. A fixed number of queries
+    whatever the size of the period (one UPDATE per 500 changed scores).
     """
     scores = list(
-        Score.objects.filter(scorecard__period=period)
-        .filter(criterion__suggestion_rule__isnull=False)
+        Score.objects.filter(scorecard__period=period, criterion__suggestion_rule__isnull=False)
         .select_related("criterion")
+        .annotate(card_unit_id=F("scorecard__unit_id"))
     )
-    unit_of = dict(period.scorecards.values_list("id", "unit_id"))
-    quarter = {"year": period.year, "quarter": period.quarter}
-    stats = {s.unit_id: s for s in DossierStats.objects.filter(**quarter)}
-    surveys = {s.unit_id: s for s in SurveySummary.objects.filter(**quarter)}
+    figures = figures_of(period)
+    changed = []
     for score in scores:
-        unit_id = unit_of[score.scorecard_id]
-        found = suggest(score.criterion, stats.get(unit_id), surveys.get(unit_id))
-        score.suggested_points, score.suggestion_source = found or (None, "")
-    Score.objects.bulk_update(scores, ["suggested_points", "suggestion_source"], batch_size=500)
+        found = suggest(score.criterion, figures.get(score.card_unit_id, QuarterFigures()))
+        found = found or Suggestion(None, "")
+        now = (found.points, found.source, found.batch_id)
+        if now != (score.suggested_points, score.suggestion_source, score.suggestion_batch_id):
+            score.suggested_points, score.suggestion_source, score.suggestion_batch_id = now
+            changed.append(score)
+    Score.objects.bulk_update(
+        changed, ["suggested_points", "suggestion_source", "suggestion_batch"], batch_size=500
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,8 +188,9 @@ def refresh_results(period: Period) -> None:
     Scorecard.objects.bulk_update(changed, ["self_total", "final_total", "band"])
 
 
-def _recompute(card: Scorecard, bands: list) -> bool:
-    """Set the card's totals and band from its scores; True when they changed.
+def _recompute(card: Scorecard, bands: list, scores: Iterable[Score] | None = None) -> bool:
+    """Set the card's totals and band from its scores (``scores``, or the card's own read or
+    prefetched); True when they changed.
 
     Scorecards where no procedure arose have no totals and no band.
     """
@@ -189,7 +198,9 @@ def _recompute(card: Scorecard, bands: list) -> bool:
     if card.no_tthc:
         card.self_total = card.final_total = None
     else:
-        card.self_total, card.final_total = compute_totals(card.scores.all())
+        card.self_total, card.final_total = compute_totals(
+            card.scores.all() if scores is None else scores
+        )
     card.band = classify(card.final_total, bands)
     return (card.self_total, card.final_total, card.band) != before
 
@@ -242,9 +253,12 @@ def _bump(card: Scorecard, fields: list[str]) -> None:
     card.save(update_fields=[*fields, "version"])
 
 
-def _bump_with_results(card: Scorecard, fields: list[str]) -> None:
-    """Raise the version and store the card's own totals and band, recomputed from its scores."""
-    _recompute(card, card.period.bands)
+def _bump_with_results(
+    card: Scorecard, fields: list[str], scores: Iterable[Score] | None = None
+) -> None:
+    """Raise the version and store the card's own totals and band, recomputed from its scores
+    (``scores`` when the caller holds all of them, current, in memory; else read)."""
+    _recompute(card, card.period.bands, scores)
     _bump(card, [*fields, "self_total", "final_total", "band"])
 
 
@@ -252,8 +266,24 @@ def _plain(value: Decimal | None) -> str | None:
     return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
 
 
-def _scores_for(card: Scorecard, entries: Mapping[int, "Entry"]) -> dict[int, Score]:
-    scores = {s.criterion_id: s for s in card.scores.select_related("criterion")}
+def _scores_for(
+    card: Scorecard,
+    entries: Mapping[int, "Entry"],
+    read: Sequence[Score] | None = None,
+    read_at: int | None = None,
+) -> dict[int, Score]:
+    """The locked card's scores with their criteria, by criterion id.
+
+    ``read`` are all the card's scores (with their criteria) as the caller read them when the
+    card was at version ``read_at``. They are used instead of a second read when the locked row
+    still has that version: every write to a score raises the version in the same transaction,
+    so an unchanged version means unchanged scores. They are copied, never changed (a refused
+    save leaves the caller's page as it was).
+    """
+    if read is not None and read_at == card.version:
+        scores = {s.criterion_id: copy.copy(s) for s in read}
+    else:
+        scores = {s.criterion_id: s for s in card.scores.select_related("criterion")}
     unknown = set(entries) - set(scores)
     if unknown:
         raise ScoringError(_("A criterion is not part of this scorecard."))
@@ -266,45 +296,85 @@ def record_self_scores(
     *,
     actor=None,
     expected_version: int | None = None,
+    scores: Sequence[Score] | None = None,
 ) -> Scorecard:
     """Save a unit's self points and explanations, keyed by criterion id.
+
+    ``scores``, when given, are all the scorecard's scores with their criteria, read after
+    ``scorecard`` was (the page's own read): they spare reading them again while nothing has
+    changed since (``_scores_for``).
 
     Side effects: updates the scores, appends a "self_scored" event listing each changed
     criterion's before/after values, raises the version, recomputes this scorecard's totals
     and band (ranks are worked out when read, so no other unit's row is touched). Refused
     unless the scorecard is a draft or returned, and for any value the criterion does not
-    allow (nothing is saved then).
+    allow (nothing is saved then). Returns the scorecard as saved.
     """
     with transaction.atomic():
         card = _lock(scorecard, expected_version)
-        _require_status(card, ScorecardStatus.unit_editable())
-        scores = _scores_for(card, entries)
-        errors, before, after, changed = [], {}, {}, []
-        for criterion_id, entry in entries.items():
-            score = scores[criterion_id]
-            if entry.points is not None:
-                try:
-                    score.criterion.validate_points(entry.points)
-                except ValidationError as exc:
-                    errors.extend(exc.messages)
-                    continue
-            if (score.self_points, score.self_note) == (entry.points, entry.text):
-                continue
-            code = score.criterion.code
-            before[code] = {"points": _plain(score.self_points), "note": score.self_note}
-            after[code] = {"points": _plain(entry.points), "note": entry.text}
-            score.self_points, score.self_note = entry.points, entry.text
-            changed.append(score)
-        if errors:
-            raise ScoringError(errors)
-        if changed:
-            Score.objects.bulk_update(changed, ["self_points", "self_note"])
-            ScorecardEvent.objects.create(
-                scorecard=card, actor=actor, kind=EventKind.SELF_SCORED, before=before, after=after
-            )
-            _bump_with_results(card, [])
-    card.refresh_from_db()
+        _write_self_scores(card, entries, actor, scores, scorecard.version)
     return card
+
+
+def _write_self_scores(
+    card: Scorecard,
+    entries: Mapping[int, Entry],
+    actor,
+    read: Sequence[Score] | None,
+    read_at: int,
+) -> None:
+    """``record_self_scores`` on the card locked by the caller's transaction; the card's totals,
+    band and version in memory are left as stored."""
+    _require_status(card, ScorecardStatus.unit_editable())
+    scores = _scores_for(card, entries, read, read_at)
+    errors, before, after, changed = [], {}, {}, []
+    for criterion_id, entry in entries.items():
+        score = scores[criterion_id]
+        if entry.points is not None:
+            try:
+                score.criterion.validate_points(entry.points)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+                continue
+        if (score.self_points, score.self_note) == (entry.points, entry.text):
+            continue
+        code = score.criterion.code
+        before[code] = {"points": _plain(score.self_points), "note": score.self_note}
+        after[code] = {"points": _plain(entry.points), "note": entry.text}
+        score.self_points, score.self_note = entry.points, entry.text
+        changed.append(score)
+    if errors:
+        raise ScoringError(errors)
+    if changed:
+        _store_self_scores(changed)
+        ScorecardEvent.objects.create(
+            scorecard=card, actor=actor, kind=EventKind.SELF_SCORED, before=before, after=after
+        )
+        _bump_with_results(card, [], scores.values())
+
+
+def _store_self_scores(scores: list[Score]) -> None:
+    """Write these scores' self points and explanations in one UPDATE with a CASE per column,
+    the statement ``bulk_update`` sends, written directly: building it from ``bulk_update``'s
+    expressions took more CPU than the rest of the save (nine criteria: 2.8 ms against 0.3 ms).
+    The points are cast to their column's type, as ``bulk_update`` does, so that a CASE of
+    only NULLs is still a number on PostgreSQL."""
+    points, note = Score._meta.get_field("self_points"), Score._meta.get_field("self_note")
+    name = connection.ops.quote_name
+    pk = name(Score._meta.pk.column)
+    cases = f"CASE {pk}{' WHEN %s THEN %s' * len(scores)} END"
+    sql = (
+        f"UPDATE {name(Score._meta.db_table)} "
+        f"SET {name(points.column)} = CAST({cases} AS {points.db_type(connection)}), "
+        f"{name(note.column)} = {cases} WHERE {pk} IN ({', '.join(['%s'] * len(scores))})"
+    )
+    params = [
+        *(v for s in scores for v in (s.pk, points.get_db_prep_save(s.self_points, connection))),
+        *(v for s in scores for v in (s.pk, note.get_db_prep_save(s.self_note, connection))),
+        *(s.pk for s in scores),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def record_review(
@@ -668,19 +738,19 @@ def save_self_assessment(
     actor=None,
     expected_version: int | None = None,
     today: datetime.date | None = None,
+    scores: Sequence[Score] | None = None,
 ) -> Scorecard:
     """Save a unit's points, explanations and new evidence files together and, with
     ``submit``, send the scorecard for review: all of it, or nothing.
 
-    Side effects: those of ``record_self_scores``, of ``add_evidence`` for each upload and,
-    with ``submit``, of the submit ``transition``, in one transaction: a stale version, a
-    refused value or a refused submission (a criterion without points, the deadline passed)
-    saves none of it, so the user's page keeps their input and shows why.
+    Side effects: those of ``record_self_scores`` (``scores`` as there), of ``add_evidence``
+    for each upload and, with ``submit``, of the submit ``transition``, in one transaction: a
+    stale version, a refused value or a refused submission (a criterion without points, the
+    deadline passed) saves none of it, so the user's page keeps their input and shows why.
     """
     with transaction.atomic():
-        card = record_self_scores(
-            scorecard, entries, actor=actor, expected_version=expected_version
-        )
+        card = _lock(scorecard, expected_version)
+        _write_self_scores(card, entries, actor, scores, scorecard.version)
         uploads = list(uploads)
         for score, upload, checked in uploads:
             add_evidence(score, upload, checked, actor=actor)
@@ -711,3 +781,197 @@ def apply_review(
         if action in names:
             card = transition(card, names[action], actor=actor, note=note)
     return card
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports from files (``scoring.resources``: ``ScoreResource``, ``ScorecardResource``)
+
+# The score values a file may set, in the order of the UPDATE that writes them.
+IMPORTED_SCORE_FIELDS = ("self_points", "self_note", "reviewed_points", "review_reason")
+
+
+@dataclass
+class CardImport:
+    """What one file sets on one scorecard.
+
+    ``scores``: criterion id → {field: value} for the fields of ``IMPORTED_SCORE_FIELDS`` the
+    file has (a field it leaves out keeps its value). ``no_tthc``: (declared, note), or None
+    to leave the declaration as it is.
+    """
+
+    scores: dict[int, dict[str, object]] = field(default_factory=dict)
+    no_tthc: tuple[bool, str] | None = None
+
+
+def import_scorecards(
+    imports: Mapping[int, CardImport], *, batch=None, actor=None
+) -> list[Scorecard]:
+    """Apply a file's points, explanations, reviewed points, reasons and no-procedure
+    declarations, keyed by scorecard id: all of it, or nothing.
+
+    Refused (``ScoringError``, one sentence per problem naming the unit and the criterion;
+    nothing is saved) when a change touches an approved scorecard or a closed period, for
+    points the criterion does not allow, for reviewed points that differ from the self points
+    without a reason, and for a declaration that no procedure arose without a note. Values
+    equal to the stored ones are no change: a file exported and imported again changes
+    nothing, whatever the scorecards' status.
+
+    Side effects, for each scorecard whose values change: its scores and declaration; one
+    "imported" event linked to ``batch`` with the before and after values of each changed
+    criterion (``self_points``, ``self_note``, ``reviewed_points``, ``review_reason``) and of
+    the declaration (``no_tthc``, ``no_tthc_note``); its version raised; its totals and band
+    recomputed. The scorecards are locked in id order; a fixed number of queries whatever
+    their number (rows are written with ``executemany``). Returns the changed scorecards.
+    """
+    from scoring.models import PeriodStatus
+
+    with transaction.atomic():
+        cards = list(
+            Scorecard.objects.select_for_update(of=("self",))
+            .select_related("period", "unit")
+            .filter(pk__in=list(imports))
+            .order_by("pk")
+        )
+        if len(cards) != len(imports):
+            raise ScoringError(_("A scorecard of the file no longer exists."))
+        scores: dict[int, dict[int, Score]] = {card.pk: {} for card in cards}
+        for score in Score.objects.filter(scorecard_id__in=list(imports)).select_related(
+            "criterion"
+        ):
+            scores[score.scorecard_id][score.criterion_id] = score
+
+        errors, changed_cards, changed_scores, events = [], [], [], []
+        for card in cards:
+            wanted = imports[card.pk]
+            problems, before, after, touched = [], {}, {}, []
+            for criterion_id, values in wanted.scores.items():
+                score = scores[card.pk].get(criterion_id)
+                if score is None:
+                    problems.append(_("A criterion is not part of this scorecard."))
+                    continue
+                old = {name: getattr(score, name) for name in IMPORTED_SCORE_FIELDS}
+                new = {**old, **{k: v for k, v in values.items() if k in old}}
+                if new == old:
+                    continue
+                found = _imported_score_problems(score.criterion, new)
+                if found:
+                    problems.extend(found)
+                    continue
+                code = score.criterion.code
+                before[code] = _imported_state(old)
+                after[code] = _imported_state(new)
+                for name, value in new.items():
+                    setattr(score, name, value)
+                touched.append(score)
+            if wanted.no_tthc is not None:
+                declared, note = wanted.no_tthc
+                note = note.strip() if declared else ""
+                if declared and not note:
+                    problems.append(_("Explain why no procedure arose this quarter."))
+                elif (card.no_tthc, card.no_tthc_note) != (declared, note):
+                    before["no_tthc"], before["no_tthc_note"] = card.no_tthc, card.no_tthc_note
+                    after["no_tthc"], after["no_tthc_note"] = declared, note
+                    card.no_tthc, card.no_tthc_note = declared, note
+            if not problems and (before or after):
+                if card.period.status == PeriodStatus.CLOSED:
+                    problems.append(
+                        _("The period %(period)s is closed; its scores can no longer change.")
+                        % {"period": card.period.code}
+                    )
+                elif card.status == ScorecardStatus.APPROVED:
+                    problems.append(_("The scorecard is approved; reopen it before changing it."))
+            if problems:
+                errors.extend(
+                    _("%(unit)s, %(period)s: %(problem)s")
+                    % {"unit": card.unit, "period": card.period.code, "problem": problem}
+                    for problem in problems
+                )
+                continue
+            if not (before or after):
+                continue
+            _recompute(card, card.period.bands, scores[card.pk].values())
+            card.version += 1
+            changed_cards.append(card)
+            changed_scores.extend(touched)
+            events.append(
+                ScorecardEvent(
+                    scorecard=card,
+                    actor=actor,
+                    kind=EventKind.IMPORTED,
+                    import_batch=batch,
+                    note=batch.file_name if batch is not None else "",
+                    before=before,
+                    after=after,
+                )
+            )
+        if errors:
+            raise ScoringError(errors)
+        _store_rows(Score, changed_scores, IMPORTED_SCORE_FIELDS)
+        _store_rows(
+            Scorecard,
+            changed_cards,
+            ("no_tthc", "no_tthc_note", "self_total", "final_total", "band", "version"),
+        )
+        ScorecardEvent.objects.bulk_create(events, batch_size=500)
+    return changed_cards
+
+
+def _imported_score_problems(criterion, new: Mapping[str, object]) -> list[str]:
+    problems = []
+    for name in ("self_points", "reviewed_points"):
+        if new[name] is not None:
+            try:
+                criterion.validate_points(new[name])
+            except ValidationError as exc:
+                problems.extend(exc.messages)
+    reviewed = new["reviewed_points"]
+    if (
+        not problems
+        and reviewed is not None
+        and reviewed != new["self_points"]
+        and not str(new["review_reason"] or "").strip()
+    ):
+        problems.append(
+            _("Criterion %(code)s: give a reason for changing the points.")
+            % {"code": criterion.code}
+        )
+    return problems
+
+
+def _imported_state(values: Mapping[str, object]) -> dict:
+    return {
+        "self_points": _plain(values["self_points"]),
+        "self_note": values["self_note"],
+        "reviewed_points": _plain(values["reviewed_points"]),
+        "review_reason": values["review_reason"],
+    }
+
+
+def _store_rows(model, objects: Sequence, fields: Sequence[str], batch: int = 1000) -> None:
+    """Write these fields of these objects: one ``UPDATE … FROM (VALUES …)`` statement per
+    ``batch`` objects (PostgreSQL and SQLite ≥ 3.33 both read it), where ``bulk_update`` would
+    build CASE expressions and ``executemany`` make a round trip per object."""
+    name = connection.ops.quote_name
+    table, pk = name(model._meta.db_table), name(model._meta.pk.column)
+    columns = [model._meta.get_field(f) for f in fields]
+    # A VALUES list's columns are column1, column2… in both databases; column1 is the key.
+    sets = ", ".join(
+        f"{name(c.column)} = CAST(v.column{i} AS {c.cast_db_type(connection)})"
+        for i, c in enumerate(columns, 2)
+    )
+    row = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), batch):
+            chunk = objects[start : start + batch]
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([row] * len(chunk))}) AS v "
+                f"WHERE {table}.{pk} = v.column1",
+                [
+                    value
+                    for obj in chunk
+                    for value in (
+                        obj.pk,
+                        *(c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns),
+                    )
+                ],
+            )

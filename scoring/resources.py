@@ -4,11 +4,22 @@ Headers match case-insensitively or by the Vietnamese names in each resource's `
 (listed in ``docs/imports.md``); every import is all or nothing (``imports.resources``).
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.utils.translation import gettext as _
-from import_export.fields import Field
+import contextlib
+import copy
+import functools
+import re
+from typing import ClassVar
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from import_export import widgets
+from import_export.fields import Field
+from import_export.results import RowResult
+
+from criteria.models import Criterion
 from imports.resources import (
+    CellDiff,
     CodeWidget,
     ContractResource,
     CountWidget,
@@ -16,13 +27,19 @@ from imports.resources import (
     QuarterWidget,
     TextWidget,
     YearWidget,
+    YesNoWidget,
+    normalise,
 )
+from scoring.domain import IMPORTED_SCORE_FIELDS, CardImport
 from scoring.models import (
     DossierStats,
     ImportKind,
     IndicatorFigure,
     Period,
     PeriodStatus,
+    Score,
+    Scorecard,
+    ScorecardStatus,
     SurveySummary,
 )
 from units.models import Unit
@@ -276,3 +293,499 @@ class IndicatorFigureResource(QuarterFiguresResource):
         import_id_fields = ("unit", "year", "quarter", "name")
         fields = ("unit", "year", "quarter", "name", "value")
         export_order = fields
+
+
+# Scorecards and scores: rows that name a scorecard by period and unit.
+
+PERIOD_CODE = re.compile(r"(\d{4})\s*-\s*Q\s*([1-4])", re.IGNORECASE)
+
+
+def period_of(value) -> tuple[int, int]:
+    """(year, quarter) of a period written like "2021-Q2"."""
+    match = PERIOD_CODE.fullmatch(str(value if value is not None else "").strip())
+    if not match:
+        raise ValueError(_("“%(value)s” is not a period like 2021-Q2.") % {"value": value or ""})
+    return int(match[1]), int(match[2])
+
+
+def sharing_relations(instance):
+    """``instance``, made cheap to deep-copy: the library keeps ``deepcopy(instance)`` of each
+    row as its original for the preview, which would copy the whole graph of cached related
+    objects (scorecard, period, organiser, unit, criterion) row after row, most of an import's
+    time. The copy shares them instead; nothing changes them during an import."""
+    instance.__deepcopy__ = functools.partial(_shallow_copy, instance)
+    return instance
+
+
+def _shallow_copy(instance, memo):
+    clone = copy.copy(instance)  # a model's own copy: its field values and its state
+    clone.__dict__.pop("__deepcopy__", None)
+    return clone
+
+
+def code_of(value) -> str:
+    """A code as written in a cell (a workbook may hand "7" over as the number 7.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+class ScorecardRowsResource(ContractResource):
+    """Base of the resources whose rows name a scorecard by ``period`` ("2021-Q2") and
+    ``unit`` (its code): the scorecard of that unit in the period of that quarter.
+
+    Rows are checked one by one, so each error names its row and column, against what the
+    file's first reading cached (units, scorecards, criteria, scores: a fixed number of
+    queries whatever the number of rows). Nothing is saved row by row: the changes are
+    gathered per scorecard and written after the last row, in the import's transaction,
+    through ``scoring.domain.import_scorecards``, which checks them again, records one
+    "imported" event per changed scorecard and recomputes its totals.
+    """
+
+    KEY_COLUMNS: ClassVar[tuple[str, ...]] = ("period", "unit")
+    KEY_ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "period": ("kỳ", "kỳ đánh giá", "ky danh gia"),
+        "unit": ("mã đơn vị", "ma don vi", "unit code"),
+    }
+
+    class Meta(ContractResource.Meta):
+        # The model's own validation would cost queries per row; the rules are checked here
+        # and again by the domain.
+        clean_model_instances = False
+        # Rows write nothing (``save_instance`` only gathers), so they need no savepoint of
+        # their own (two queries a row otherwise); the library's bulk lists stay empty.
+        use_bulk = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._reset()
+
+    def _reset(self):
+        self.columns_refused = False
+        self.pending: dict[int, CardImport] = {}
+        self.seen: dict[tuple, int] = {}
+        self.before: dict[int, tuple] = {}
+        self.units: dict[str, Unit] = {}
+        self.cards: dict[tuple[int, int, int], list[Scorecard]] = {}
+        self.opened: set[tuple[int, int]] = set()
+        self.row_number = 0
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
+        self._reset()
+        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+
+    def before_import(self, dataset, **kwargs):
+        self.columns_refused = True  # until the columns are checked and the file read
+        super().before_import(dataset, **kwargs)
+        self.load(dataset.dict)
+        self.columns_refused = False
+
+    def load(self, rows: list[dict]) -> None:
+        """Read once what the rows name: units, opened quarters and scorecards."""
+        codes, quarters = set(), set()
+        for row in rows:
+            codes.add(code_of(row.get("unit")))
+            with contextlib.suppress(ValueError):
+                quarters.add(period_of(row.get("period")))
+        scope = self.context.get("units")
+        units = scope if scope is not None else Unit.objects.all()
+        self.units = {u.code: u for u in units.filter(code__in=codes - {""})}
+        if not quarters:
+            return
+        which = Q()
+        for year, quarter in quarters:
+            which |= Q(year=year, quarter=quarter)
+        self.opened = set(Period.objects.filter(which).values_list("year", "quarter"))
+        cards = Scorecard.objects.filter(
+            unit__in=list(self.units.values()),
+            period__in=Period.objects.filter(which),
+        ).select_related("period__organizer", "unit")
+        for card in cards:
+            key = (card.unit_id, card.period.year, card.period.quarter)
+            self.cards.setdefault(key, []).append(card)
+
+    def import_row(self, row, instance_loader, **kwargs):
+        if self.columns_refused:  # the file's columns were refused: that is the one message
+            result = self.get_row_result_class()()
+            result.import_type = RowResult.IMPORT_TYPE_SKIP
+            return result
+        return super().import_row(row, instance_loader, **kwargs)
+
+    def before_import_row(self, row, **kwargs):
+        self.row_number = kwargs.get("row_number", 0)
+
+    def get_import_fields(self):
+        # Asked for several times per row; the same for the whole import.
+        if getattr(self, "_import_fields", None) is None:
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
+
+    def get_diff_class(self):
+        return CellDiff
+
+    def card_for(self, row) -> Scorecard:
+        """The scorecard a row names; ValidationError naming the column otherwise."""
+        errors = {}
+        code = code_of(row.get("unit"))
+        unit = self.units.get(code)
+        if not code:
+            errors["unit"] = _("The unit's code is missing.")
+        elif unit is None:
+            errors["unit"] = _("No %(thing)s has the code “%(code)s”.") % {
+                "thing": Unit._meta.verbose_name,
+                "code": code,
+            }
+        try:
+            year, quarter = period_of(row.get("period"))
+        except ValueError as exc:
+            errors["period"] = str(exc)
+        if errors:
+            raise ValidationError(errors)
+        label = f"{year}-Q{quarter}"
+        found = self.cards.get((unit.pk, year, quarter), [])
+        if not found and (year, quarter) not in self.opened:
+            raise ValidationError(
+                {"period": _("No scoring period %(period)s has been opened.") % {"period": label}}
+            )
+        if not found:
+            raise ValidationError(
+                {
+                    "period": _("%(unit)s has no scorecard in %(period)s.")
+                    % {"unit": unit, "period": label}
+                }
+            )
+        if len(found) > 1:
+            raise ValidationError(
+                {
+                    "period": _(
+                        "%(unit)s has a scorecard in %(period)s from more than one organiser "
+                        "(%(organisers)s)."
+                    )
+                    % {
+                        "unit": unit,
+                        "period": label,
+                        "organisers": ", ".join(str(c.period.organizer) for c in found),
+                    }
+                }
+            )
+        return found[0]
+
+    def once(self, key: tuple) -> None:
+        """Refuse a row naming what an earlier row of the file named."""
+        line = self.row_number + 1
+        first = self.seen.setdefault(key, line)
+        if first != line:
+            raise ValidationError(
+                _("This row names the same thing as row %(row)s.") % {"row": first}
+            )
+
+    def refusal(self, card: Scorecard) -> dict[str, list[str]]:
+        """Why a row may not change this scorecard, by column (empty if it may)."""
+        if card.period.status == PeriodStatus.CLOSED:
+            return {
+                "period": [
+                    _("The period %(period)s is closed; its scores can no longer change.")
+                    % {"period": card.period.code}
+                ]
+            }
+        if card.status == ScorecardStatus.APPROVED:
+            return {
+                "unit": [
+                    _(
+                        "The scorecard of %(unit)s for %(period)s is approved; reopen it "
+                        "before changing it."
+                    )
+                    % {"unit": card.unit, "period": card.period.code}
+                ]
+            }
+        return {}
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if field.column_name in self.KEY_COLUMNS:  # read by ``card_for``, never written
+            return
+        super().import_field(field, instance, row, is_m2m, **kwargs)
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if not errors:
+            self.adjust(instance)
+            if self.values(instance) != self.before[instance.pk]:
+                errors = self.problems(instance)
+        if errors:
+            raise ValidationError(errors)
+
+    def adjust(self, instance) -> None:
+        """Make the row's values consistent before comparing them with the stored ones."""
+
+    def values(self, instance) -> tuple:
+        raise NotImplementedError
+
+    def problems(self, instance) -> dict[str, list[str]]:
+        raise NotImplementedError
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        self.stage(instance, row)  # written per scorecard after the last row
+
+    def stage(self, instance, row) -> None:
+        raise NotImplementedError
+
+    def after_import(self, dataset, result, **kwargs):
+        if self.pending and not (result.has_errors() or result.has_validation_errors()):
+            from scoring.domain import ScoringError, import_scorecards
+
+            periods = {
+                card.period
+                for cards in self.cards.values()
+                for card in cards
+                if card.pk in self.pending
+            }
+            if self.context.get("period") is None and len(periods) == 1:
+                self.context["period"] = periods.pop()
+            try:
+                import_scorecards(self.pending, batch=self.record_batch(), actor=self._user())
+            except ScoringError as exc:
+                raise ValidationError(exc.messages) from None
+        super().after_import(dataset, result, **kwargs)
+
+
+def key_field(column: str, attribute: str) -> Field:
+    """A column naming the scorecard or criterion: exported from ``attribute``, read only to
+    find the row's scorecard (``ScorecardRowsResource.card_for``)."""
+    return Field(attribute=attribute, column_name=column, widget=TextWidget())
+
+
+class ScorecardResource(ScorecardRowsResource):
+    """Scorecards: ``period, unit, no_tthc, no_tthc_note`` imported (the declaration that no
+    procedure arose, with its note); ``status, self_total, final_total, band, rank`` only
+    exported."""
+
+    kind = ImportKind.SCORECARDS
+    required = ("period", "unit")
+    aliases = {
+        **ScorecardRowsResource.KEY_ALIASES,
+        "no_tthc": ("không phát sinh tthc", "không phát sinh", "khong phat sinh tthc"),
+        "no_tthc_note": (
+            "giải trình không phát sinh tthc",
+            "giải trình không phát sinh",
+            "ghi chú không phát sinh",
+            "lý do không phát sinh",
+        ),
+    }
+
+    period = key_field("period", "period__code")
+    unit = key_field("unit", "unit__code")
+    no_tthc = Field(attribute="no_tthc", column_name="no_tthc", widget=YesNoWidget())
+    no_tthc_note = Field(attribute="no_tthc_note", column_name="no_tthc_note", widget=TextWidget())
+    status = Field(attribute="status", column_name="status", readonly=True, widget=TextWidget())
+    self_total = Field(
+        attribute="self_total", column_name="self_total", readonly=True, widget=PointsWidget()
+    )
+    final_total = Field(
+        attribute="final_total", column_name="final_total", readonly=True, widget=PointsWidget()
+    )
+    band = Field(attribute="band", column_name="band", readonly=True, widget=TextWidget())
+    rank = Field(
+        attribute="rank", column_name="rank", readonly=True, widget=widgets.IntegerWidget()
+    )
+
+    class Meta(ScorecardRowsResource.Meta):
+        model = Scorecard
+        fields = (
+            "period",
+            "unit",
+            "no_tthc",
+            "no_tthc_note",
+            "status",
+            "self_total",
+            "final_total",
+            "band",
+            "rank",
+        )
+        export_order = fields
+
+    @classmethod
+    def header_names(cls) -> dict[str, str]:
+        # An exported file imports as it is: its export-only columns are read past.
+        names = super().header_names()
+        for field in cls().fields.values():
+            if field.readonly:
+                names.setdefault(normalise(field.column_name), field.column_name)
+        return names
+
+    def get_or_init_instance(self, instance_loader, row):
+        card = self.card_for(row)
+        self.once((card.pk,))
+        self.before[card.pk] = self.values(card)
+        return sharing_relations(card), False
+
+    def values(self, card) -> tuple:
+        return (card.no_tthc, card.no_tthc_note)
+
+    def adjust(self, card) -> None:
+        if not card.no_tthc:  # a note only goes with the declaration (as on the scorecard page)
+            card.no_tthc_note = ""
+
+    def problems(self, card) -> dict[str, list[str]]:
+        if card.no_tthc and not card.no_tthc_note.strip():
+            return {"no_tthc_note": [_("Explain why no procedure arose this quarter.")]}
+        return self.refusal(card)
+
+    def stage(self, card, row) -> None:
+        self.pending[card.pk] = CardImport(no_tthc=(card.no_tthc, card.no_tthc_note))
+
+    # Export: ranks of whole periods, worked out at once.
+
+    def get_queryset(self):
+        return Scorecard.objects.select_related("period", "unit").order_by(
+            "period__year", "period__quarter", "period_id", "unit__order", "unit__name"
+        )
+
+    def filter_export(self, queryset, **kwargs):
+        from scoring.results import assign_ranks
+
+        if isinstance(queryset, QuerySet):
+            queryset = queryset.select_related("period", "unit")
+        cards = list(queryset)
+        everyone = (
+            Scorecard.objects.filter(period_id__in={c.period_id for c in cards})
+            .select_related("unit")
+            .only("id", "period_id", "final_total", "unit__id", "unit__kind")
+        )
+        by_period: dict[int, list[Scorecard]] = {}
+        for card in everyone:
+            by_period.setdefault(card.period_id, []).append(card)
+        ranks = {c.pk: c.rank for members in by_period.values() for c in assign_ranks(members)}
+        for card in cards:
+            card.rank = ranks.get(card.pk)
+        return cards
+
+
+class ScoreResource(ScorecardRowsResource):
+    """Scores: ``period, unit, criterion, self_points, self_note, reviewed_points,
+    review_reason``; ``criterion`` is the criterion's code in the period's criteria set."""
+
+    kind = ImportKind.SCORES
+    required = ("period", "unit", "criterion")
+    KEY_COLUMNS = ("period", "unit", "criterion")
+    aliases = {
+        **ScorecardRowsResource.KEY_ALIASES,
+        "criterion": ("mã chỉ số", "chỉ số", "mã tiêu chí", "tiêu chí", "ma chi so"),
+        "self_points": ("điểm tự chấm", "tự chấm", "diem tu cham"),
+        "self_note": ("giải trình", "giải trình tự chấm", "thuyết minh", "giai trinh"),
+        "reviewed_points": ("điểm thẩm định", "thẩm định", "diem tham dinh"),
+        "review_reason": (
+            "lý do điều chỉnh điểm",
+            "lý do điều chỉnh",
+            "lý do thẩm định",
+            "lý do",
+            "ly do",
+        ),
+    }
+
+    period = key_field("period", "scorecard__period__code")
+    unit = key_field("unit", "scorecard__unit__code")
+    criterion = key_field("criterion", "criterion__code")
+    self_points = Field(attribute="self_points", column_name="self_points", widget=PointsWidget())
+    self_note = Field(attribute="self_note", column_name="self_note", widget=TextWidget())
+    reviewed_points = Field(
+        attribute="reviewed_points", column_name="reviewed_points", widget=PointsWidget()
+    )
+    review_reason = Field(
+        attribute="review_reason", column_name="review_reason", widget=TextWidget()
+    )
+
+    class Meta(ScorecardRowsResource.Meta):
+        model = Score
+        fields = (
+            "period",
+            "unit",
+            "criterion",
+            "self_points",
+            "self_note",
+            "reviewed_points",
+            "review_reason",
+        )
+        export_order = fields
+
+    def _reset(self):
+        super()._reset()
+        self.criteria: dict[tuple[int, str], Criterion] = {}
+        self.scores: dict[tuple[int, int], Score] = {}
+
+    def load(self, rows: list[dict]) -> None:
+        super().load(rows)
+        cards = {card.pk: card for found in self.cards.values() for card in found}
+        sets = {card.period.criteria_set_id for card in cards.values()}
+        criteria = Criterion.objects.filter(criteria_set_id__in=sets, is_group=False)
+        self.criteria = {(c.criteria_set_id, c.code): c for c in criteria}
+        by_id = {c.pk: c for c in self.criteria.values()}
+        for score in Score.objects.filter(scorecard_id__in=list(cards)):
+            score.scorecard = cards[score.scorecard_id]
+            if score.criterion_id in by_id:
+                score.criterion = by_id[score.criterion_id]
+                self.scores[(score.scorecard_id, score.criterion_id)] = score
+
+    def get_or_init_instance(self, instance_loader, row):
+        card = self.card_for(row)
+        code = code_of(row.get("criterion"))
+        criterion = self.criteria.get((card.period.criteria_set_id, code))
+        score = self.scores.get((card.pk, criterion.pk)) if criterion else None
+        if score is None:
+            raise ValidationError(
+                {
+                    "criterion": _("The criteria of %(period)s have no criterion “%(code)s”.")
+                    % {"period": card.period.code, "code": code}
+                }
+            )
+        self.once((card.pk, criterion.pk))
+        self.before[score.pk] = self.values(score)
+        return sharing_relations(score), False
+
+    def values(self, score) -> tuple:
+        return tuple(getattr(score, name) for name in IMPORTED_SCORE_FIELDS)
+
+    def problems(self, score) -> dict[str, list[str]]:
+        errors = self.refusal(score.scorecard)
+        if errors:
+            return errors
+        for name in ("self_points", "reviewed_points"):
+            points = getattr(score, name)
+            if points is not None:
+                try:
+                    score.criterion.validate_points(points)
+                except ValidationError as exc:
+                    errors[name] = exc.messages
+        if (
+            not errors
+            and score.reviewed_points is not None
+            and score.reviewed_points != score.self_points
+            and not score.review_reason.strip()
+        ):
+            errors["review_reason"] = [
+                _("Criterion %(code)s: give a reason for changing the points.")
+                % {"code": score.criterion.code}
+            ]
+        return errors
+
+    def stage(self, score, row) -> None:
+        values = {name: getattr(score, name) for name in IMPORTED_SCORE_FIELDS if name in row}
+        card = self.pending.setdefault(score.scorecard_id, CardImport())
+        card.scores[score.criterion_id] = values
+
+    def get_queryset(self):
+        return Score.objects.select_related(
+            "scorecard__period", "scorecard__unit", "criterion"
+        ).order_by(
+            "scorecard__period__year",
+            "scorecard__period__quarter",
+            "scorecard__period_id",
+            "scorecard__unit__order",
+            "scorecard__unit__name",
+            "criterion__order",
+        )

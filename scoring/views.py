@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,15 +23,20 @@ from scoring.forms import (
 )
 from scoring.models import DossierStats, EventKind, Evidence, Score, ScorecardStatus, SurveySummary
 from scoring.results import assign_ranks, board_rows, group_choices, grouped
+from scoring.suggestions import no_dossiers
 from units.access import scorable_units
 
 
 def _scores(card) -> list[Score]:
-    return list(
-        card.scores.select_related("criterion")
-        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at")))
-        .order_by("criterion__order")
-    )
+    """The card's scores with their criteria; their evidence is read by ``_with_evidence``, only
+    for a page that lists it (a successful save redirects without)."""
+    return list(card.scores.select_related("criterion").order_by("criterion__order"))
+
+
+def _with_evidence(scores: list[Score]) -> list[Score]:
+    evidence = Evidence.objects.order_by("uploaded_at")
+    prefetch_related_objects(scores, Prefetch("evidence", queryset=evidence))
+    return scores
 
 
 def _fail(request: HttpRequest, exc: ScoringError) -> None:
@@ -72,13 +77,15 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("scoring:scorecard", card.pk)
         if not form.is_valid():
             messages.error(request, _("Nothing was saved: correct the marked fields."))
+    _with_evidence(scores)
     context = {
         "card": card,
         "form": form,
         "editable": editable,
         "no_tthc_form": NoTthcForm(initial={"version": card.version, "note": card.no_tthc_note}),
         "bands": card.period.bands,
-        "can_review": access.can_review(request.user, card),
+        # A unit's own people never review it (access.reviewable_scorecards): no query then.
+        "can_review": not own and access.can_review(request.user, card),
         "return_note": _last_return_note(card),
     }
     return render(request, "scoring/scorecard.html", context)
@@ -96,6 +103,7 @@ def _save_self_assessment(request: HttpRequest, card, form: SelfScoreForm) -> bo
             submit=submit,
             actor=request.user,
             expected_version=form.cleaned_data["version"],
+            scores=form.scores,
         )
     except ScoringError as exc:
         if submit and card.is_editable_by_unit and not isinstance(exc, StaleScorecard):
@@ -107,6 +115,9 @@ def _save_self_assessment(request: HttpRequest, card, form: SelfScoreForm) -> bo
 
 
 def _last_return_note(card) -> str:
+    """The comment the card was last returned with, while it is returned (shown above it)."""
+    if card.status != ScorecardStatus.RETURNED:
+        return ""
     event = card.events.filter(kind=EventKind.RETURNED).order_by("-created_at", "-id").first()
     return event.note if event else ""
 
@@ -198,10 +209,20 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("scoring:scorecard", card_pk)
 
 
+def _review_scores(card) -> list[Score]:
+    """The scores with their evidence and the import each suggestion came from (and who
+    imported it): a fixed number of queries."""
+    return list(
+        card.scores.select_related("criterion", "suggestion_batch__imported_by")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at")))
+        .order_by("criterion__order")
+    )
+
+
 @login_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     card = access.get_scorecard(request.user, pk, action="review")
-    scores = _scores(card)
+    scores = _review_scores(card)
     form = ReviewForm(request.POST or None, scores=scores, initial={"version": card.version})
     if request.method == "POST":
         if form.is_valid():
@@ -215,11 +236,14 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("Nothing was saved: correct the marked fields."))
     period = card.period
     quarter = {"unit": card.unit, "year": period.year, "quarter": period.quarter}
+    stats = DossierStats.objects.filter(**quarter).select_related("import_batch__imported_by")
+    stats = stats.first()
     context = {
         "card": card,
         "form": form,
         "editable": card.status == ScorecardStatus.SUBMITTED,
-        "stats": DossierStats.objects.filter(**quarter).first(),
+        "stats": stats,
+        "no_dossiers": no_dossiers(stats),
         "survey": SurveySummary.objects.filter(**quarter).first(),
         "reason_form": ReasonForm(),
         "deadline_form": DeadlineForm(initial={"deadline": card.effective_deadline}),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from scoring.domain import open_period
 from tests.clients import client_for
@@ -17,6 +18,14 @@ from units.models import Role
 
 # On SQLite the test database is a file under var/ (see settings): make sure the folder exists.
 Path(settings.BASE_DIR, "var").mkdir(exist_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    # Each test starts in the product's language, as a request or a command does; one test's
+    # language never carries into the next.
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
+from imports.admin import ContractAdmin
 from units.models import Membership, Unit
+from units.resources import UnitResource
 
 
 class MembershipInline(admin.TabularInline):
@@ -10,7 +12,8 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ContractAdmin):
+    resource_classes = [UnitResource]
     list_display = [
         "name",
         "code",

@@ -116,7 +116,7 @@ def test_it_loads_the_shipped_766_set_with_five_groups_worth_100_points():
 
     criteria_set = result.criteria_set
     assert result.outcome == "created"
-    assert (criteria_set.code, criteria_set.version) == ("QD766-2022", 1)
+    assert (criteria_set.code, criteria_set.version) == ("QD766-2022", 2)
     assert criteria_set.status == CriteriaSetStatus.PUBLISHED
     assert criteria_set.legal_bases == [
         "Quyết định số 766/QĐ-TTg ngày 23/6/2022 của Thủ tướng Chính phủ"

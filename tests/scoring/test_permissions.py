@@ -52,6 +52,18 @@ TARGET = {
     "reports:download": "period",
     "reports:issued_document": "period",
     "reports:job": "job",
+    "imports:figures": "period",
+    "imports:figures_xlsx": "period",
+    "imports:figures_csv": "period",
+    "imports:upload": "period",
+    "imports:confirm": "period",
+    "imports:cancel": "period",
+    "imports:sheet": "card",
+    "imports:sheet_upload": "card",
+    "imports:sheet_confirm": "card",
+    "imports:review_sheet": "period",
+    "imports:review_sheet_upload": "period",
+    "imports:review_sheet_confirm": "period",
 }
 
 PERSONAS = ["anonymous", "staff", "other_staff", "outside_reviewer", "reviewer", "leader"]
@@ -239,6 +251,33 @@ TABLE = [
     *row("GET", "reports:download", 302, 404, 404, 404, 200, 200),
     *row("GET", "reports:issued_document", 302, 404, 404, 404, 200, 200),
     *row("GET", "reports:job", 302, 404, 404, 404, 200, 200),
+    # The period's dossier figures: the district's reviewers and leaders see and download
+    # them; only reviewers import (an upload POST without a file re-renders the form; a
+    # confirmation without a staged file redirects back with a message).
+    *row("GET", "imports:figures", 302, 404, 404, 404, 200, 200),
+    *row("GET", "imports:figures_xlsx", 302, 404, 404, 404, 200, 200),
+    *row("GET", "imports:figures_csv", 302, 404, 404, 404, 200, 200),
+    *row("GET", "imports:upload", 302, 404, 404, 404, 200, 403),
+    *row("POST", "imports:upload", 302, 404, 404, 404, 200, 403),
+    *row("GET", "imports:confirm", 302, 405, 405, 405, 405, 405),
+    *row("POST", "imports:confirm", 302, 404, 404, 404, 302, 403),
+    *row("GET", "imports:cancel", 302, 405, 405, 405, 405, 405),
+    *row("POST", "imports:cancel", 302, 404, 404, 404, 302, 403),
+    # A unit's scoring sheet: its own staff only (an upload POST without a file re-renders the
+    # form; a confirmation without a staged file redirects back with a message).
+    *row("GET", "imports:sheet", 302, 200, 404, 404, 403, 403),
+    *row("POST", "imports:sheet", 302, 405, 405, 405, 405, 405),
+    *row("GET", "imports:sheet_upload", 302, 200, 404, 404, 403, 403),
+    *row("POST", "imports:sheet_upload", 302, 200, 404, 404, 403, 403),
+    *row("GET", "imports:sheet_confirm", 302, 405, 405, 405, 405, 405),
+    *row("POST", "imports:sheet_confirm", 302, 302, 404, 404, 403, 403),
+    # The period's review sheet: the district's reviewers only.
+    *row("GET", "imports:review_sheet", 302, 404, 404, 404, 200, 403),
+    *row("POST", "imports:review_sheet", 302, 405, 405, 405, 405, 405),
+    *row("GET", "imports:review_sheet_upload", 302, 404, 404, 404, 200, 403),
+    *row("POST", "imports:review_sheet_upload", 302, 404, 404, 404, 200, 403),
+    *row("GET", "imports:review_sheet_confirm", 302, 405, 405, 405, 405, 405),
+    *row("POST", "imports:review_sheet_confirm", 302, 404, 404, 404, 302, 403),
 ]
 
 
@@ -435,6 +474,27 @@ OWN_UNIT_REVIEWER = {
     ("GET", "reports:download"): 200,
     ("GET", "reports:issued_document"): 200,
     ("GET", "reports:job"): 200,
+    ("GET", "imports:figures"): 200,
+    ("GET", "imports:figures_xlsx"): 200,
+    ("GET", "imports:figures_csv"): 200,
+    ("GET", "imports:upload"): 200,
+    ("POST", "imports:upload"): 200,
+    ("GET", "imports:confirm"): 405,
+    ("POST", "imports:confirm"): 302,
+    ("GET", "imports:cancel"): 405,
+    ("POST", "imports:cancel"): 302,
+    ("GET", "imports:sheet"): 200,
+    ("POST", "imports:sheet"): 405,
+    ("GET", "imports:sheet_upload"): 200,
+    ("POST", "imports:sheet_upload"): 200,
+    ("GET", "imports:sheet_confirm"): 405,
+    ("POST", "imports:sheet_confirm"): 302,
+    ("GET", "imports:review_sheet"): 200,
+    ("POST", "imports:review_sheet"): 405,
+    ("GET", "imports:review_sheet_upload"): 200,
+    ("POST", "imports:review_sheet_upload"): 200,
+    ("GET", "imports:review_sheet_confirm"): 405,
+    ("POST", "imports:review_sheet_confirm"): 302,
 }
 
 

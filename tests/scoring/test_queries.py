@@ -42,6 +42,12 @@ SMALL = Size(units=3, criteria=3, files=1)
 LARGE = Size(units=30, criteria=12, files=3)
 # Far above what any page needs today, far below one query per unit of the large district.
 MAX_QUERIES = 25
+# The unit's own scorecard page and a save of it, the requests the load bench is made of
+# (bench/README.md): session, user, memberships, scorecard, scores, then evidence and rank
+# for the page; the save's transaction (a savepoint in tests) locks the card, writes every
+# changed score in one UPDATE, appends the event and stores the card.
+SCORECARD_QUERIES = 7
+SAVE_QUERIES = 11
 STATUSES = [ScorecardStatus.DRAFT, ScorecardStatus.SUBMITTED, ScorecardStatus.APPROVED]
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -141,6 +147,30 @@ def test_the_page_runs_as_many_queries_for_30_units_as_for_3(client, scenes, pag
 
     assert many == few
     assert few <= MAX_QUERIES
+
+
+def count_save_queries(client, scene: Scene) -> int:
+    """Queries of the draft's own staff pressing "Save" with new points and notes everywhere."""
+    card = Scorecard.objects.get(pk=scene.draft.pk)
+    criteria = list(card.scores.values_list("criterion_id", flat=True))
+    data = {"version": card.version, "action": "save"}
+    for cid in criteria:
+        data[f"points_{cid}"], data[f"note_{cid}"] = "1", "Đã rà soát"
+    client.force_login(scene.staff)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("scoring:scorecard", args=[card.pk]), data)
+    assert response.status_code == 302
+    assert card.scores.filter(self_points=1, self_note="Đã rà soát").count() == len(criteria)
+    return len(queries)
+
+
+def test_the_scorecard_page_and_a_save_run_a_fixed_number_of_queries(client, scenes):
+    counts = [
+        (count_queries(client, scene, "scorecard"), count_save_queries(client, scene))
+        for scene in scenes
+    ]
+
+    assert counts == [(SCORECARD_QUERIES, SAVE_QUERIES)] * 2
 
 
 def shape(scene: Scene) -> tuple:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import override
 
 from scoring.domain import (
@@ -198,9 +199,10 @@ def test_an_adjustment_to_a_value_not_allowed_is_a_form_error(reviewer_client, c
     )
 
     assert flashes(response) == ["Nothing was saved: correct the marked fields."]
-    assert response.context["form"].errors == {
-        f"points_{cid}": ["Choose one of the allowed points for this criterion."]
-    }
+    with translation.override("en"):  # the language the page was shown in
+        assert response.context["form"].errors == {
+            f"points_{cid}": ["Choose one of the allowed points for this criterion."]
+        }
     assert state(card) == before
 
 

@@ -9,7 +9,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from scoring.domain import Transition, declare_no_tthc, open_period, transition
 from scoring.models import EventKind, Scorecard, ScorecardStatus
@@ -297,9 +297,10 @@ def test_a_value_the_criterion_does_not_allow_is_a_form_error_and_saves_nothing(
     form = response.context["form"]
     assert response.status_code == 200
     assert flashes(response) == ["Nothing was saved: correct the marked fields."]
-    assert form.errors == {
-        f"points_{cid}": ["Choose one of the allowed points for this criterion."]
-    }
+    with translation.override("en"):  # the language the page was shown in
+        assert form.errors == {
+            f"points_{cid}": ["Choose one of the allowed points for this criterion."]
+        }
     assert state(card) == before
 
 
