@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.resources import Diff
+from import_export.results import RowResult
 
 from scoring.models import ImportBatch, ImportOutcome
 
@@ -246,11 +247,32 @@ class ContractResource(resources.ModelResource):
         kwargs["use_transactions"] = True
         kwargs["rollback_on_validation_errors"] = True
         self.dry_run = dry_run
+        self.columns_refused = False
+        self.row_number = 0
         self.context = kwargs
         self.batch = None
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
 
     def before_import(self, dataset, **kwargs):
+        self.columns_refused = True  # until the columns are checked and the file read
+        self.check_columns(dataset)
+        self.read_file(dataset, **kwargs)
+        self.columns_refused = False
+
+    def read_file(self, dataset, **kwargs) -> None:
+        """Read once, before the rows, whatever the rows will look up (a hook)."""
+
+    def import_row(self, row, instance_loader, **kwargs):
+        if self.columns_refused:  # the file's columns were refused: that is the one message
+            result = self.get_row_result_class()()
+            result.import_type = RowResult.IMPORT_TYPE_SKIP
+            return result
+        return super().import_row(row, instance_loader, **kwargs)
+
+    def before_import_row(self, row, **kwargs):
+        self.row_number = kwargs.get("row_number", 0)
+
+    def check_columns(self, dataset) -> None:
         names = self.header_names()
         headers, unknown, seen = [], [], set()
         for header in dataset.headers or []:

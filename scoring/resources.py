@@ -15,7 +15,6 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from import_export import widgets
 from import_export.fields import Field
-from import_export.results import RowResult
 
 from criteria.models import Criterion
 from imports.resources import (
@@ -56,6 +55,19 @@ class UnitCodeWidget(CodeWidget):
         units = kwargs.get("units")
         return units if units is not None else Unit.objects.all()
 
+    known: dict[str, Unit] | None = None  # the file's units, read once by the resource
+
+    def clean(self, value, row=None, **kwargs):
+        if self.known is None or value is None or not str(value).strip():
+            return super().clean(value, row, **kwargs)
+        unit = self.known.get(code_of(value))
+        if unit is None:
+            raise ValueError(
+                _("No %(thing)s has the code “%(code)s”.")
+                % {"thing": Unit._meta.verbose_name, "code": code_of(value)}
+            )
+        return unit
+
 
 class FigureWidget(PointsWidget):
     """A figure: a number ≥ 0 ("1,5" and "1.234" read the Vietnamese way where unambiguous)."""
@@ -90,33 +102,98 @@ class QuarterFiguresResource(ContractResource):
         "quarter": ("quý", "quy"),
     }
 
+    class Meta(ContractResource.Meta):
+        # Rows gather and are written in batches after the last one is checked: no savepoint
+        # and no write per row. The import's transaction still makes it all or nothing.
+        use_bulk = True
+        batch_size = 1000
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.quarters: set[tuple[int, int]] = set()
+        self.existing: dict[tuple, object] = {}
+        self.closed: set[tuple[int, int, int]] = set()
+        self.seen: dict[tuple, int] = {}
+
+    def read_file(self, dataset, **kwargs) -> None:
+        """Read once what the rows name: their units, the rows already stored for those units
+        and the closed quarters they are scored in (no lookup per row)."""
+        codes = {code_of(row.get("unit")) for row in dataset.dict} - {""}
+        scope = self.context.get("units")
+        units = {
+            u.code: u
+            for u in (scope if scope is not None else Unit.objects.all()).filter(code__in=codes)
+        }
+        self.fields["unit"].widget.known = units
+        stored = self._meta.model.objects.filter(unit__in=list(units.values())).select_related(
+            "unit"
+        )
+        self.existing = {self.key_of(o): o for o in stored}
+        closed = Period.objects.filter(
+            status=PeriodStatus.CLOSED, scorecards__unit__in=list(units.values())
+        )
+        self.closed = set(closed.values_list("scorecards__unit_id", "year", "quarter"))
+        self.seen = {}
+
+    def key_of(self, instance) -> tuple:
+        return tuple(
+            instance.unit_id if name == "unit" else getattr(instance, name)
+            for name in self._meta.import_id_fields
+        )
+
+    def get_instance(self, instance_loader, row):
+        try:
+            key = tuple(
+                value.pk if name == "unit" else value
+                for name in self._meta.import_id_fields
+                for value in [self.fields[name].clean(row)]
+            )
+        except (ValueError, AttributeError):
+            return None  # a bad key cell: reading the row's fields names its column
+        return self.existing.get(key)
+
+    def get_bulk_update_fields(self):
+        return [*super().get_bulk_update_fields(), "import_batch"]
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # Uniqueness is the file's (``seen``) and the stored rows' (``existing``) business, and
+        # the constraints' conditions are the widgets' and ``clean``'s: no query per row.
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(
+                # the unit came from ``read_file``'s lookup: its foreign key needs no check
+                exclude={*errors, "unit", "import_batch"},
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
-        if instance.unit_id and instance.year and instance.quarter:
-            closed = Period.objects.filter(
-                year=instance.year,
-                quarter=instance.quarter,
-                status=PeriodStatus.CLOSED,
-                scorecards__unit_id=instance.unit_id,
+        if not (instance.unit_id and instance.year and instance.quarter):
+            return
+        key, line = self.key_of(instance), self.row_number + 1
+        if key in self.seen:
+            raise ValidationError(
+                {
+                    NON_FIELD_ERRORS: _("The same figures already appear in row %(row)s.")
+                    % {"row": self.seen[key]}
+                }
             )
-            if closed.exists():
-                raise ValidationError(
-                    {
-                        NON_FIELD_ERRORS: _(
-                            "The quarter %(year)s-Q%(quarter)s of %(unit)s is closed; its "
-                            "figures can no longer change."
-                        )
-                        % {
-                            "year": instance.year,
-                            "quarter": instance.quarter,
-                            "unit": instance.unit,
-                        }
-                    }
-                )
+        self.seen[key] = line
+        if (instance.unit_id, instance.year, instance.quarter) in self.closed:
+            raise ValidationError(
+                {
+                    NON_FIELD_ERRORS: _(
+                        "The quarter %(year)s-Q%(quarter)s of %(unit)s is closed; its "
+                        "figures can no longer change."
+                    )
+                    % {"year": instance.year, "quarter": instance.quarter, "unit": instance.unit}
+                }
+            )
 
     def before_save_instance(self, instance, row, **kwargs):
         super().before_save_instance(instance, row, **kwargs)
@@ -171,7 +248,7 @@ class DossierStatsResource(QuarterFiguresResource):
     procedures_total = count("procedures_total")
     procedures_online = count("procedures_online")
 
-    class Meta(ContractResource.Meta):
+    class Meta(QuarterFiguresResource.Meta):
         model = DossierStats
         import_id_fields = ("unit", "year", "quarter")
         fields = (
@@ -245,7 +322,7 @@ class SurveySummaryResource(QuarterFiguresResource):
     dissatisfied = count("dissatisfied")
     averages = Field(attribute="averages", column_name="averages", widget=AveragesWidget())
 
-    class Meta(ContractResource.Meta):
+    class Meta(QuarterFiguresResource.Meta):
         model = SurveySummary
         import_id_fields = ("unit", "year", "quarter")
         fields = (
@@ -288,7 +365,7 @@ class IndicatorFigureResource(QuarterFiguresResource):
     name = Field(attribute="name", column_name="name", widget=TextWidget())
     value = Field(attribute="value", column_name="value", widget=FigureWidget())
 
-    class Meta(ContractResource.Meta):
+    class Meta(QuarterFiguresResource.Meta):
         model = IndicatorFigure
         import_id_fields = ("unit", "year", "quarter", "name")
         fields = ("unit", "year", "quarter", "name", "value")
@@ -363,27 +440,20 @@ class ScorecardRowsResource(ContractResource):
         self._reset()
 
     def _reset(self):
-        self.columns_refused = False
         self.pending: dict[int, CardImport] = {}
         self.seen: dict[tuple, int] = {}
         self.before: dict[int, tuple] = {}
         self.units: dict[str, Unit] = {}
         self.cards: dict[tuple[int, int, int], list[Scorecard]] = {}
         self.opened: set[tuple[int, int]] = set()
-        self.row_number = 0
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
         self._reset()
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
 
-    def before_import(self, dataset, **kwargs):
-        self.columns_refused = True  # until the columns are checked and the file read
-        super().before_import(dataset, **kwargs)
-        self.load(dataset.dict)
-        self.columns_refused = False
-
-    def load(self, rows: list[dict]) -> None:
+    def read_file(self, dataset, **kwargs) -> None:
         """Read once what the rows name: units, opened quarters and scorecards."""
+        rows = dataset.dict
         codes, quarters = set(), set()
         for row in rows:
             codes.add(code_of(row.get("unit")))
@@ -405,16 +475,6 @@ class ScorecardRowsResource(ContractResource):
         for card in cards:
             key = (card.unit_id, card.period.year, card.period.quarter)
             self.cards.setdefault(key, []).append(card)
-
-    def import_row(self, row, instance_loader, **kwargs):
-        if self.columns_refused:  # the file's columns were refused: that is the one message
-            result = self.get_row_result_class()()
-            result.import_type = RowResult.IMPORT_TYPE_SKIP
-            return result
-        return super().import_row(row, instance_loader, **kwargs)
-
-    def before_import_row(self, row, **kwargs):
-        self.row_number = kwargs.get("row_number", 0)
 
     def get_import_fields(self):
         # Asked for several times per row; the same for the whole import.
@@ -718,8 +778,8 @@ class ScoreResource(ScorecardRowsResource):
         self.criteria: dict[tuple[int, str], Criterion] = {}
         self.scores: dict[tuple[int, int], Score] = {}
 
-    def load(self, rows: list[dict]) -> None:
-        super().load(rows)
+    def read_file(self, dataset, **kwargs) -> None:
+        super().read_file(dataset, **kwargs)
         cards = {card.pk: card for found in self.cards.values() for card in found}
         sets = {card.period.criteria_set_id for card in cards.values()}
         criteria = Criterion.objects.filter(criteria_set_id__in=sets, is_group=False)

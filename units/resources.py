@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from import_export import widgets
 from import_export.fields import Field
 from import_export.instance_loaders import CachedInstanceLoader
-from import_export.results import RowResult
 
 from imports.resources import (
     CellDiff,
@@ -156,13 +155,11 @@ class UnitResource(ContractResource):
         self._reset()
 
     def _reset(self):
-        self.columns_refused = False
         self.known: set[str] = set()  # codes of the units in the database
         self.in_file: dict[str, int] = {}  # code → file line of its first row
         self.loops: dict[str, list[str]] = {}  # code → the loop its parent makes
         self.links: dict[str, tuple[str | None, list[str] | None]] = {}
         self.saved: set[str] = set()
-        self.row_number = 0
 
     def get_queryset(self):
         return (
@@ -194,9 +191,7 @@ class UnitResource(ContractResource):
         self._reset()
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
 
-    def before_import(self, dataset, **kwargs):
-        self.columns_refused = True  # until the columns are checked and the file read
-        super().before_import(dataset, **kwargs)
+    def read_file(self, dataset, **kwargs) -> None:
         rows = dataset.dict
         graph = dict(Unit.objects.values_list("code", "parent__code"))
         self.known = set(graph)
@@ -214,17 +209,6 @@ class UnitResource(ContractResource):
                 step = graph.get(step)
             if step == code:
                 self.loops[code] = [*path, code]
-        self.columns_refused = False
-
-    def import_row(self, row, instance_loader, **kwargs):
-        if self.columns_refused:  # the file's columns were refused: that is the one message
-            result = self.get_row_result_class()()
-            result.import_type = RowResult.IMPORT_TYPE_SKIP
-            return result
-        return super().import_row(row, instance_loader, **kwargs)
-
-    def before_import_row(self, row, **kwargs):
-        self.row_number = kwargs.get("row_number", 0)
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}

@@ -86,10 +86,10 @@ def stats_row(of, **changes):
             "Dòng 3: 1300 hồ sơ đã và đang giải quyết, nhiều hơn 1250 hồ sơ nhận giải quyết",
         ),
         (
-            {"quarter": "5"},  # the quarter finds the row's figures: its error names the row only
-            "Dòng 3: Quý phải là 1, 2, 3 hoặc 4, không phải “5”.",
+            {"quarter": "5"},
+            "Dòng 3, cột “quarter”: Quý phải là 1, 2, 3 hoặc 4, không phải “5”.",
         ),
-        ({"unit": "NOPE"}, "Dòng 3: Không có đơn vị nào mang mã “NOPE”."),
+        ({"unit": "NOPE"}, "Dòng 3, cột “unit”: Không có đơn vị nào mang mã “NOPE”."),
         (
             {"received_online": "mười"},
             "Dòng 3, cột “received_online”: “mười” không phải số nguyên.",

@@ -132,7 +132,7 @@ def test_one_bad_row_refuses_the_whole_file_naming_row_and_column(tuan_giao):
         domain.apply(DossierStatsResource(), read_table("q2.csv", content), content=content)
     messages = "\n".join(caught.value.messages)
     assert "Dòng 3, cột “received_offline”: “x” không phải số nguyên." in messages
-    assert "Dòng 4: Không có đơn vị nào mang mã “nope”." in messages
+    assert "Dòng 4, cột “unit”: Không có đơn vị nào mang mã “nope”." in messages
     assert not DossierStats.objects.exists() and not ImportBatch.objects.exists()
 
 
@@ -145,3 +145,23 @@ def test_a_staged_file_is_only_there_for_the_user_who_uploaded_it():
     assert domain.staged(owner, "../" + token) is None
     domain.unstage(owner, token)
     assert domain.staged(owner, token) is None
+
+
+@pytest.mark.django_db
+def test_a_statistics_import_runs_the_same_queries_for_few_or_many_rows(tuan_giao, period):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(units) -> int:
+        rows = "".join(f"{u.code},2021,2,{n}\n" for n, u in enumerate(units, 1))
+        content = f"unit,year,quarter,received_online\n{rows}".encode()
+        with CaptureQueriesContext(connection) as captured:
+            domain.apply(DossierStatsResource(), read_table("q.csv", content), content=content)
+        return len(captured)
+
+    units = [*tuan_giao.communes, *tuan_giao.agencies]
+    few = queries(units[:2])
+    DossierStats.objects.all().delete()
+    ImportBatch.objects.all().delete()
+    assert queries(units) == few
+    assert DossierStats.objects.filter(year=2021, quarter=2).count() == len(units) > 2
