@@ -600,18 +600,35 @@ def transition(
 
 
 def extend_deadline(
-    scorecard: Scorecard, deadline: datetime.date, *, actor=None, note: str = ""
+    scorecard: Scorecard,
+    deadline: datetime.date,
+    *,
+    actor=None,
+    note: str = "",
+    today: datetime.date | None = None,
 ) -> Scorecard:
-    """Give one unit a later self-scoring deadline.
+    """Give one unit a later self-scoring deadline, for a stated reason.
 
-    Side effects: sets the scorecard's own deadline, appends a "deadline" event, raises the
-    version. Refused for a date before the period's deadline, once approved, and to anyone who
-    belongs to the unit itself.
+    Side effects: sets the scorecard's own deadline, appends a "deadline" event with the
+    reason, raises the version. Refused without a reason, for a date that is not in the future
+    or is before the period's deadline, once approved, and to anyone who belongs to the unit
+    itself.
     """
+    today = today or timezone.localdate()
+    problems = []
+    if not note.strip():
+        problems.append(_("Give the reason for the extension."))
+    if deadline <= today:
+        problems.append(
+            _("The new deadline must be after today (%(date)s).")
+            % {"date": today.strftime("%d/%m/%Y")}
+        )
     with transaction.atomic():
         card = _lock(scorecard, None)
         _refuse_own_unit(card, actor)
         _require_status(card, ScorecardStatus.before_approval())
+        if problems:
+            raise ScoringError(problems)
         floor = card.period.self_deadline
         if floor is not None and deadline < floor:
             raise ScoringError(
@@ -624,7 +641,7 @@ def extend_deadline(
             scorecard=card,
             actor=actor,
             kind=EventKind.DEADLINE,
-            note=note,
+            note=note.strip(),
             before=before,
             after={"deadline": deadline.isoformat()},
         )

@@ -271,7 +271,10 @@ class DeadlineForm(forms.Form):
     deadline = forms.DateField(
         label=_("New deadline"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    note = forms.CharField(label=_("Reason"), required=False)
+    # Checked by the domain (with its own message); marked required for the browser too.
+    note = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.TextInput(attrs={"required": True})
+    )
 
 
 class BoardFilterForm(forms.Form):

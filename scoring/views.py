@@ -287,7 +287,9 @@ def extend_deadline(request: HttpRequest, pk: int) -> HttpResponse:
     card = access.get_scorecard(request.user, pk, action="review")
     form = DeadlineForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Enter a valid date."))
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label}: {error}")
         return redirect("scoring:review", card.pk)
     try:
         domain.extend_deadline(

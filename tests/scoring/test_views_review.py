@@ -760,7 +760,9 @@ def test_the_domain_refuses_anyone_acting_as_reviewer_on_their_own_unit(
         ),
         "return": lambda: transition(card, Transition.RETURN, actor=reviewer, note="Sửa lại"),
         "approve": lambda: transition(card, Transition.APPROVE, actor=reviewer),
-        "deadline": lambda: extend_deadline(card, datetime.date(2030, 1, 1), actor=reviewer),
+        "deadline": lambda: extend_deadline(
+            card, datetime.date(2030, 1, 1), actor=reviewer, note="Mưa lũ"
+        ),
     }[step]
 
     with pytest.raises(ScoringError) as refused, override("en"):

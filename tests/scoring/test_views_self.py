@@ -253,19 +253,65 @@ def test_submit_is_accepted_after_a_reviewer_extends_the_units_deadline(
     assert (late_card.status, late_card.deadline) == (S.SUBMITTED, later)
 
 
-def test_the_deadline_cannot_be_moved_before_the_periods(reviewer_client, late_card):
-    earlier = late_card.period.self_deadline - datetime.timedelta(days=1)
+def test_the_deadline_cannot_be_moved_before_the_periods(reviewer_client, tuan_giao, criteria_set):
+    in_ten = timezone.localdate() + datetime.timedelta(days=10)
+    period = open_period(tuan_giao.district, 2021, 3, criteria_set, self_deadline=in_ten)
+    card = period.scorecards.get(unit=tuan_giao.communes[0])
+    earlier = in_ten - datetime.timedelta(days=5)
 
     response = reviewer_client.post(
-        url(late_card, "scoring:deadline"), {"deadline": earlier.isoformat()}
+        url(card, "scoring:deadline"), {"deadline": earlier.isoformat(), "note": "Mưa lũ"}
+    )
+
+    card.refresh_from_db()
+    assert flashes(response) == [
+        f"The new deadline must not be before the period's deadline ({in_ten:%d/%m/%Y})."
+    ]
+    assert card.deadline is None
+
+
+@pytest.mark.parametrize(
+    ("days", "note", "expected"),
+    [
+        (7, "  ", ["Give the reason for the extension."]),
+        (0, "Mưa lũ", ["The new deadline must be after today ({today})."]),
+        (
+            -3,
+            "",
+            [
+                "Give the reason for the extension.",
+                "The new deadline must be after today ({today}).",
+            ],
+        ),
+    ],
+    ids=["no-reason", "today", "past-and-no-reason"],
+)
+def test_an_extension_needs_a_future_date_and_a_reason(
+    reviewer_client, late_card, days, note, expected
+):
+    today = timezone.localdate()
+    new = today + datetime.timedelta(days=days)
+    version = late_card.version
+
+    response = reviewer_client.post(
+        url(late_card, "scoring:deadline"), {"deadline": new.isoformat(), "note": note}
     )
 
     late_card.refresh_from_db()
-    deadline = late_card.period.self_deadline.strftime("%d/%m/%Y")
-    assert flashes(response) == [
-        f"The new deadline must not be before the period's deadline ({deadline})."
-    ]
-    assert late_card.deadline is None
+    assert flashes(response) == [m.format(today=f"{today:%d/%m/%Y}") for m in expected]
+    assert (late_card.deadline, late_card.version) == (None, version)
+    assert not late_card.events.filter(kind="deadline").exists()
+
+
+def test_the_reason_for_an_extension_is_kept_in_the_history(reviewer_client, late_card):
+    later = timezone.localdate() + datetime.timedelta(days=7)
+
+    reviewer_client.post(
+        url(late_card, "scoring:deadline"), {"deadline": later.isoformat(), "note": " Mưa lũ "}
+    )
+
+    event = late_card.events.get(kind="deadline")
+    assert (event.note, event.after) == ("Mưa lũ", {"deadline": later.isoformat()})
 
 
 def test_staff_cannot_extend_their_own_deadline(staff_client, late_card):
