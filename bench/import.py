@@ -34,22 +34,6 @@ SCORE_HEADERS = [
     "reviewed_points",
     "review_reason",
 ]
-STATS_HEADERS = [
-    "unit",
-    "year",
-    "quarter",
-    "received_online",
-    "received_offline",
-    "carried_over",
-    "resolved_early",
-    "resolved_on_time",
-    "resolved_overdue",
-    "pending_on_time",
-    "pending_overdue",
-    "online_overdue",
-    "procedures_total",
-    "procedures_online",
-]
 
 
 def parse_args() -> argparse.Namespace:
@@ -104,7 +88,9 @@ def score_rows(units, period, rng) -> list[list]:
 
 
 def stats_rows(units, rng) -> list[list]:
-    rows = [STATS_HEADERS]
+    from scoring.resources import DossierStatsResource
+
+    rows = [list(DossierStatsResource._meta.fields)]  # the contract's columns, in order
     for unit in units:
         online, offline, carried = rng.randint(0, 50), rng.randint(0, 300), rng.randint(0, 10)
         received = online + offline + carried

@@ -41,6 +41,15 @@ def neutralise(value):
     return value
 
 
+def code_of(value) -> str:
+    """A code as written in a cell (a workbook may hand "1001" over as the number 1001.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 # Widgets: the library's, with messages a district official understands.
 
 
@@ -159,11 +168,9 @@ class CodeWidget(widgets.ForeignKeyWidget):
         super().__init__(model, field=field, **kwargs)
 
     def clean(self, value, row=None, **kwargs):
-        if value is None or not str(value).strip():
+        code = code_of(value)
+        if not code:
             return None
-        code = str(value).strip()
-        if isinstance(value, float) and value.is_integer():
-            code = str(int(value))
         try:
             return self.get_queryset(value, row, **kwargs).get(**{self.field: code})
         except self.model.DoesNotExist:

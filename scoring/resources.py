@@ -27,6 +27,7 @@ from imports.resources import (
     TextWidget,
     YearWidget,
     YesNoWidget,
+    code_of,
     normalise,
 )
 from scoring.domain import IMPORTED_SCORE_FIELDS, CardImport
@@ -398,15 +399,6 @@ def _shallow_copy(instance, memo):
     clone = copy.copy(instance)  # a model's own copy: its field values and its state
     clone.__dict__.pop("__deepcopy__", None)
     return clone
-
-
-def code_of(value) -> str:
-    """A code as written in a cell (a workbook may hand "7" over as the number 7.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 class ScorecardRowsResource(ContractResource):

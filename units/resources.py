@@ -21,19 +21,11 @@ from imports.resources import (
     CountWidget,
     DateWidget,
     TextWidget,
+    code_of,
     normalise,
 )
 from scoring.models import ImportKind
 from units.models import Unit, UnitKind
-
-
-def code_of(value) -> str:
-    """A code as written in a cell (a workbook may hand "1001" over as the number 1001.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def codes_of(value) -> list[str]:
