@@ -1,26 +1,13 @@
 """The report's history told in sentences, from its append-only events (``ReportEvent``)."""
 
 import datetime
-from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reports.models import Report, ReportEvent, ReportEventKind
-
-
-@dataclass
-class Change:
-    label: str
-    before: str
-    after: str
-
-
-@dataclass
-class Line:
-    sentence: str
-    changes: list[Change] = field(default_factory=list)
+from scoring.history import Change, Line, person
 
 
 def lines(report: Report) -> list[Line]:
@@ -71,9 +58,7 @@ SENTENCES = {
 
 
 def _person(event: ReportEvent) -> str:
-    if event.actor is None:
-        return _("The system")
-    return event.actor.get_full_name() or event.actor.get_username()
+    return person(event.actor)
 
 
 def _leader(event: ReportEvent) -> str:

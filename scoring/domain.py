@@ -672,7 +672,13 @@ def add_evidence(score: Score, upload, checked, *, actor=None) -> Evidence:
             scorecard=card,
             actor=actor,
             kind=EventKind.EVIDENCE,
-            after={score.criterion.code: {"added": checked.name, "sha256": checked.sha256}},
+            after={
+                score.criterion.code: {
+                    "added": checked.name,
+                    "size": checked.size,
+                    "sha256": checked.sha256,
+                }
+            },
         )
         _bump(card, [])
     return evidence
@@ -694,6 +700,7 @@ def remove_evidence(evidence: Evidence, *, actor=None) -> None:
             before={
                 evidence.score.criterion.code: {
                     "removed": evidence.original_name,
+                    "size": evidence.size,
                     "sha256": evidence.sha256,
                 }
             },

@@ -21,6 +21,7 @@ from scoring.forms import (
     ReviewForm,
     SelfScoreForm,
 )
+from scoring.history import lines as history_lines
 from scoring.models import DossierStats, EventKind, Evidence, Score, ScorecardStatus, SurveySummary
 from scoring.results import assign_ranks, board_rows, group_choices, grouped
 from scoring.suggestions import no_dossiers
@@ -174,8 +175,7 @@ def no_tthc(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def history(request: HttpRequest, pk: int) -> HttpResponse:
     card = access.get_scorecard(request.user, pk)
-    events = card.events.select_related("actor").order_by("-created_at", "-id")
-    return render(request, "scoring/history.html", {"card": card, "events": events})
+    return render(request, "scoring/history.html", {"card": card, "history": history_lines(card)})
 
 
 @login_required

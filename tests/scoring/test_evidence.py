@@ -151,7 +151,11 @@ def test_an_upload_records_an_event_and_raises_the_version(staff_client, staff, 
     assert card.version == 2
     assert (event.kind, event.actor, event.before) == (EventKind.EVIDENCE, staff, {})
     assert event.after == {
-        "6": {"added": "bien-ban.pdf", "sha256": hashlib.sha256(content).hexdigest()}
+        "6": {
+            "added": "bien-ban.pdf",
+            "size": len(content),
+            "sha256": hashlib.sha256(content).hexdigest(),
+        }
     }
 
 
@@ -403,7 +407,9 @@ def test_evidence_is_removed_from_a_draft(staff_client, staff, card):
     assert Evidence.objects.count() == 0
     assert card.version == version + 1
     assert (event.kind, event.actor, event.after) == (EventKind.EVIDENCE, staff, {})
-    assert event.before == {"6": {"removed": "bien-ban.pdf", "sha256": evidence.sha256}}
+    assert event.before == {
+        "6": {"removed": "bien-ban.pdf", "size": evidence.size, "sha256": evidence.sha256}
+    }
 
 
 def test_removing_evidence_from_a_submitted_scorecard_is_refused(staff_client, card):
