@@ -25,7 +25,7 @@ from reports.models import (
     ReportStatus,
 )
 from reports.snapshot import take_snapshot
-from scoring.models import Period, ScorecardStatus
+from scoring.models import Period, PeriodStatus, ScorecardStatus
 from units.models import Membership, Role
 
 # The prose of the report and its distribution list, in the order of the document.
@@ -90,6 +90,11 @@ def _lock(report: Report, expected_version: int | None = None) -> Report:
     locked = (
         Report.objects.select_for_update(of=("self",)).select_related("period").get(pk=report.pk)
     )
+    if locked.period.status == PeriodStatus.CLOSED:
+        raise ReportError(
+            _("The period %(period)s is closed: its report can no longer change.")
+            % {"period": locked.period.label}
+        )
     if expected_version is not None and locked.version != expected_version:
         raise ReportError(
             _("Someone else changed this report after you opened it. Reload and try again.")

@@ -8,35 +8,13 @@ from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports import drafting
 from reports.pdf import ROMAN
-
-THIN = Side(style="thin")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-BOLD = Font(name="Times New Roman", bold=True, size=12)
-PLAIN = Font(name="Times New Roman", size=12)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-
-
-def _put(ws: Worksheet, row: int, col: int, value, *, bold=False, align=CENTER, border=True):
-    cell = ws.cell(row=row, column=col)
-    if isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"  # never a formula
-    elif value is not None:
-        number = Decimal(str(value))
-        cell.value = int(number) if number == number.to_integral() else float(number)
-        cell.number_format = "0" if number == number.to_integral() else "0.00"
-    cell.font = BOLD if bold else PLAIN
-    cell.alignment = align
-    if border:
-        cell.border = BOX
-    return cell
+from tthc_scoring.spreadsheet import CENTER, LEFT, put
 
 
 def _num(value: str | None):
@@ -52,7 +30,7 @@ def _title(ws: Worksheet, snapshot: dict, report, width: int) -> None:
     sub = f"(Kèm theo Báo cáo số {ref}{date} của {drafting.committee(snapshot)})"
     for row, text, bold in ((1, title, True), (2, sub, False)):
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
-        cell = _put(ws, row, 1, text, bold=bold, border=False)
+        cell = put(ws, row, 1, text, bold=bold, border=False)
         if not bold:
             cell.font = Font(name="Times New Roman", italic=True, size=12)
 
@@ -63,19 +41,19 @@ def _header(ws: Worksheet, criteria: list[dict], top: int) -> int:
     tail = ["Tổng điểm tự chấm", "Tổng điểm thẩm định", "Xếp loại", "Xếp hạng"]
     for col, text in enumerate(heads, start=1):
         ws.merge_cells(start_row=top, start_column=col, end_row=top + 1, end_column=col)
-        _put(ws, top, col, text, bold=True)
-        _put(ws, top + 1, col, None)
+        put(ws, top, col, text, bold=True)
+        put(ws, top + 1, col, None)
     ws.merge_cells(start_row=top, start_column=3, end_row=top, end_column=2 + n)
-    _put(ws, top, 3, "Điểm thẩm định theo tiêu chí", bold=True)
+    put(ws, top, 3, "Điểm thẩm định theo tiêu chí", bold=True)
     for i, criterion in enumerate(criteria):
         if i:
-            _put(ws, top, 3 + i, None)
-        _put(ws, top + 1, 3 + i, criterion["code"], bold=True)
+            put(ws, top, 3 + i, None)
+        put(ws, top + 1, 3 + i, criterion["code"], bold=True)
     for j, text in enumerate(tail):
         col = 3 + n + j
         ws.merge_cells(start_row=top, start_column=col, end_row=top + 1, end_column=col)
-        _put(ws, top, col, text, bold=True)
-        _put(ws, top + 1, col, None)
+        put(ws, top, col, text, bold=True)
+        put(ws, top + 1, col, None)
     return top + 2
 
 
@@ -85,22 +63,22 @@ def _table_sheet(ws: Worksheet, snapshot: dict, report) -> None:
     _title(ws, snapshot, report, width)
     row = _header(ws, criteria, 4)
     for index, group in enumerate(snapshot["groups"]):
-        _put(ws, row, 1, ROMAN[index], bold=True)
+        put(ws, row, 1, ROMAN[index], bold=True)
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=width)
-        _put(ws, row, 2, group["label"], bold=True, align=LEFT)
+        put(ws, row, 2, group["label"], bold=True, align=LEFT)
         row += 1
         for number, unit in enumerate(group["units"], start=1):
-            _put(ws, row, 1, number)
-            _put(ws, row, 2, unit["name"], align=LEFT)
+            put(ws, row, 1, number)
+            put(ws, row, 2, unit["name"], align=LEFT)
             if unit["no_tthc"]:
                 ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=width)
-                _put(ws, row, 3, "Không phát sinh TTHC")
+                put(ws, row, 3, "Không phát sinh TTHC")
             else:
                 values = [_num(unit["scores"].get(c["code"], {}).get("final")) for c in criteria]
                 values += [_num(unit["self_total"]), _num(unit["final_total"]), unit["band"]]
                 values.append(unit["rank"])
                 for col, value in enumerate(values, start=3):
-                    _put(ws, row, col, value)
+                    put(ws, row, col, value)
             row += 1
     ws.column_dimensions["A"].width = 6
     ws.column_dimensions["B"].width = 42
@@ -130,7 +108,7 @@ def _detail_sheet(ws: Worksheet, snapshot: dict) -> None:
         "Lý do điều chỉnh",
     ]
     for col, text in enumerate(heads, start=1):
-        _put(ws, 1, col, text, bold=True)
+        put(ws, 1, col, text, bold=True)
     row = 2
     titles = {c["code"]: c["short_title"] for c in snapshot["criteria"]}
     for group in snapshot["groups"]:
@@ -143,7 +121,7 @@ def _detail_sheet(ws: Worksheet, snapshot: dict) -> None:
                 values += [_num(score.get("reviewed")), _num(score.get("final"))]
                 values += [score.get("note", ""), score.get("reason", "")]
                 for col, value in enumerate(values, start=1):
-                    _put(ws, row, col, value, align=LEFT if col in (1, 2, 4, 8, 9) else CENTER)
+                    put(ws, row, col, value, align=LEFT if col in (1, 2, 4, 8, 9) else CENTER)
                 row += 1
     for col, width in enumerate([18, 36, 8, 40, 10, 10, 10, 50, 40], start=1):
         ws.column_dimensions[get_column_letter(col)].width = width

@@ -25,6 +25,7 @@ from scoring.models import (
     EventKind,
     Evidence,
     Period,
+    PeriodStatus,
     Score,
     Scorecard,
     ScorecardEvent,
@@ -229,6 +230,11 @@ def _lock(scorecard: Scorecard, expected_version: int | None) -> Scorecard:
         .select_related("period", "unit")
         .get(pk=scorecard.pk)
     )
+    if locked.period.status == PeriodStatus.CLOSED:
+        raise ScoringError(
+            _("The period %(period)s is closed: its scorecards can no longer change.")
+            % {"period": locked.period.label}
+        )
     if expected_version is not None and locked.version != expected_version:
         raise StaleScorecard()
     return locked
@@ -489,7 +495,16 @@ TRANSITIONS = {
         EventKind.APPROVED,
     ),
     Transition.REOPEN: ({ScorecardStatus.APPROVED}, ScorecardStatus.SUBMITTED, EventKind.REOPENED),
+    Transition.WITHDRAW: ({ScorecardStatus.SUBMITTED}, ScorecardStatus.DRAFT, EventKind.WITHDRAWN),
 }
+
+# Transitions the unit makes on its own scorecard; the others only its reviewers.
+UNIT_TRANSITIONS = {Transition.SUBMIT, Transition.WITHDRAW}
+
+
+def submit_problems(card: Scorecard, today: datetime.date | None = None) -> list[str]:
+    """Why the scorecard cannot be submitted now (empty: it can), one sentence each."""
+    return _submit_problems(card, today or timezone.localdate())
 
 
 def _submit_problems(card: Scorecard, today: datetime.date) -> list[str]:
@@ -546,6 +561,8 @@ def transition(
       ``approved_at`` and clears the reviewer's comments to the unit (they stay in the
       history of the return that carried them).
     - reopen (approved → submitted): needs a reason. Clears ``approved_at``.
+    - withdraw (submitted → draft): the unit takes its submission back, refused once a
+      reviewer has opened it (``review_opened_at``).
 
     Every transition appends an event (kind, note, before/after status) and raises the version;
     after commit, mail goes out (``scoring.notifications``): to the reviewers on submit, to the
@@ -560,7 +577,7 @@ def transition(
     today = today or timezone.localdate()
     with transaction.atomic():
         card = _lock(scorecard, expected_version)
-        if name != Transition.SUBMIT:
+        if name not in UNIT_TRANSITIONS:
             _refuse_own_unit(card, actor)
         if card.status not in sources:
             raise ScoringError(
@@ -572,6 +589,15 @@ def transition(
             problems = _submit_problems(card, today)
         elif name == Transition.APPROVE:
             problems = _approve_problems(card)
+        elif name == Transition.WITHDRAW:
+            if card.review_opened_at is not None:
+                problems = [
+                    _(
+                        "A reviewer opened the scorecard on %(date)s: it can no longer be "
+                        "withdrawn. Ask the reviewer to return it if it needs correcting."
+                    )
+                    % {"date": timezone.localtime(card.review_opened_at).strftime("%d/%m/%Y")}
+                ]
         elif not note.strip():
             problems = [_("Write a comment explaining why.")]
         if problems:
@@ -580,6 +606,9 @@ def transition(
         card.status = target
         if name == Transition.SUBMIT:
             card.submitted_at = timezone.now()
+            card.review_opened_at = None
+        if name == Transition.WITHDRAW:
+            card.submitted_at = None
         card.approved_at = timezone.now() if name == Transition.APPROVE else None
         if name == Transition.APPROVE:
             card.scores.exclude(comment="").update(comment="")
@@ -591,12 +620,51 @@ def transition(
             before=before,
             after={"status": card.status},
         )
-        _bump(card, ["status", "submitted_at", "approved_at"])
+        _bump(card, ["status", "submitted_at", "review_opened_at", "approved_at"])
         transaction.on_commit(
             lambda: notifications.after_transition(card.pk, name, note), robust=True
         )
     card.refresh_from_db()
     return card
+
+
+def mark_review_opened(scorecard: Scorecard) -> None:
+    """A reviewer opened a submitted scorecard: from now on its unit can no longer withdraw
+    the submission. One UPDATE, the first time only; no version change (nothing the unit
+    typed changes)."""
+    Scorecard.objects.filter(
+        pk=scorecard.pk, status=ScorecardStatus.SUBMITTED, review_opened_at__isnull=True
+    ).update(review_opened_at=timezone.now())
+
+
+def close_problems(period: Period) -> list[str]:
+    """Why the period cannot be closed now (empty: it can)."""
+    from reports.models import Report, ReportStatus
+
+    if period.status == PeriodStatus.CLOSED:
+        return [_("The period is already closed.")]
+    report = Report.objects.filter(period=period).first()
+    if report is None or report.status != ReportStatus.SIGNED:
+        return [_("The quarterly report must be signed first.")]
+    return []
+
+
+def close_period(period: Period, *, actor=None) -> Period:
+    """Close the quarter once its report is signed: every scorecard becomes read-only
+    (``_lock`` refuses every change, reopening included; imports refuse it too).
+
+    Side effects: sets the status, who closed it and when. Refused, naming why, while the
+    report is not signed or when already closed.
+    """
+    with transaction.atomic():
+        locked = Period.objects.select_for_update().get(pk=period.pk)
+        problems = close_problems(locked)
+        if problems:
+            raise ScoringError(problems)
+        locked.status = PeriodStatus.CLOSED
+        locked.closed_at, locked.closed_by = timezone.now(), actor
+        locked.save(update_fields=["status", "closed_at", "closed_by"])
+    return locked
 
 
 def extend_deadline(
@@ -847,8 +915,6 @@ def import_scorecards(
     recomputed. The scorecards are locked in id order; a fixed number of queries whatever
     their number (rows are written with ``executemany``). Returns the changed scorecards.
     """
-    from scoring.models import PeriodStatus
-
     with transaction.atomic():
         cards = list(
             Scorecard.objects.select_for_update(of=("self",))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from scoring.domain import Entry
 from scoring.files import ALLOWED_EXTENSIONS, CheckedFile, check_evidence_file
 from scoring.models import Score
+from scoring.results import BoardFilter
 
 
 def points_field(
@@ -278,13 +279,33 @@ class DeadlineForm(forms.Form):
 
 
 class BoardFilterForm(forms.Form):
+    """The board's search, filters and sort (a GET form: links keep them)."""
+
+    q = forms.CharField(label=_("Unit name"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False)
     group = forms.ChoiceField(label=_("Group"), required=False)
+    band = forms.ChoiceField(label=_("Classification"), required=False)
+    late = forms.BooleanField(label=_("Only units past their deadline"), required=False)
+    sort = forms.ChoiceField(required=False, choices=[("", "")])
 
-    def __init__(self, *args, statuses, groups, **kwargs):
+    SORTS = ("unit", "status", "submitted", "progress", "self", "final", "band", "deadline")
+
+    def __init__(self, *args, statuses, groups, bands, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("e.g. Quài Cang")})
         self.fields["status"].choices = [("", _("All statuses")), *statuses]
         self.fields["group"].choices = [("", _("All groups")), *groups]
+        self.fields["band"].choices = [("", _("All classifications")), *[(b, b) for b in bands]]
+        self.fields["sort"].choices = [
+            ("", ""),
+            *[(name, name) for name in self.SORTS],
+            *[(f"-{name}", name) for name in self.SORTS],
+        ]
+
+    def wanted(self) -> BoardFilter:
+        """The valid part of the request: an unknown value is ignored, the others apply."""
+        self.is_valid()  # cleaned_data then holds the fields that are valid
+        return BoardFilter(**{k: v for k, v in self.cleaned_data.items() if v is not None})
 
 
 class CardVersionsField(forms.MultipleChoiceField):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from criteria.models import POINTS, CriteriaSet, Criterion
+from criteria.models import POINTS, CriteriaSet, Criterion, classify
 from units.models import ReportGroup, Unit, UnitKind
 
 
@@ -51,6 +51,15 @@ class Period(models.Model):
         help_text=_("The classification bands in force when the period opened."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("period")
@@ -112,6 +121,20 @@ class Transition(models.TextChoices):
     RETURN = "return", _("Return for correction")
     APPROVE = "approve", _("Approve")
     REOPEN = "reopen", _("Reopen")
+    WITHDRAW = "withdraw", _("Withdraw the submission")
+
+
+class ScorecardQuerySet(models.QuerySet):
+    def with_progress(self) -> "ScorecardQuerySet":
+        """Annotate each scorecard with how many criteria it has, how many the unit has scored
+        and how many a reviewer has given points (``Scorecard.progress``, ``is_reviewed``)."""
+        return self.annotate(
+            criteria_total=models.Count("scores"),
+            criteria_scored=models.Count("scores", filter=Q(scores__self_points__isnull=False)),
+            criteria_reviewed=models.Count(
+                "scores", filter=Q(scores__reviewed_points__isnull=False)
+            ),
+        )
 
 
 class Scorecard(models.Model):
@@ -141,7 +164,15 @@ class Scorecard(models.Model):
         help_text=_("This unit's self-scoring deadline, when a reviewer extended it."),
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    review_opened_at = models.DateTimeField(
+        _("first opened by a reviewer at"),
+        null=True,
+        blank=True,
+        help_text=_("Until then the unit may withdraw its submission."),
+    )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    objects = ScorecardQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("scorecard")
@@ -173,6 +204,37 @@ class Scorecard(models.Model):
     @property
     def is_editable_by_unit(self) -> bool:
         return self.status in ScorecardStatus.unit_editable()
+
+    def count_progress(self, scores) -> None:
+        """Set the counts ``ScorecardQuerySet.with_progress`` annotates, from scores in hand."""
+        scores = list(scores)
+        self.criteria_total = len(scores)
+        self.criteria_scored = sum(s.self_points is not None for s in scores)
+        self.criteria_reviewed = sum(s.reviewed_points is not None for s in scores)
+
+    def _progress_counts(self) -> None:
+        if "criteria_total" not in self.__dict__:
+            self.count_progress(self.scores.all())
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(criteria the unit has scored, criteria of the scorecard)."""
+        self._progress_counts()
+        return self.criteria_scored, self.criteria_total
+
+    @property
+    def is_reviewed(self) -> bool:
+        """A reviewer has given points on a criterion, or approved: only then do the reviewed
+        total, the final classification and the rank mean something."""
+        if self.status == ScorecardStatus.APPROVED:
+            return True
+        self._progress_counts()
+        return self.criteria_reviewed > 0
+
+    @property
+    def self_band(self) -> str:
+        """The classification the self total would get (shown before any review)."""
+        return "" if self.no_tthc else classify(self.self_total, self.period.bands)
 
     @cached_property
     def rank(self) -> int | None:
@@ -301,6 +363,7 @@ class EventKind(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REOPENED = "reopened", _("Reopened")
     DEADLINE = "deadline", _("Deadline extended")
+    WITHDRAWN = "withdrawn", _("Submission withdrawn")
     IMPORTED = "imported", _("Imported from a file")
 
 

@@ -1,6 +1,7 @@
 """Grouping of a period's scorecards as reports present them: agencies, then local units."""
 
 import datetime
+import unicodedata
 from dataclasses import dataclass
 
 from scoring.domain import rank
@@ -34,6 +35,70 @@ class BoardRow:
     @property
     def days_late(self) -> int:
         return -self.days_left if self.days_left is not None and self.days_left < 0 else 0
+
+    @property
+    def band(self) -> str:
+        """The classification the board shows: the final one once reviewed, before that the
+        one the self total would get."""
+        return self.card.band if self.card.is_reviewed else self.card.self_band
+
+    @property
+    def approvable(self) -> bool:
+        return self.reviewable and self.card.status == "submitted"
+
+
+def folded(text: str) -> str:
+    """Lower case without diacritics, so that "tuan giao" finds "Tuần Giáo"."""
+    text = text.lower().replace("đ", "d")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+@dataclass
+class BoardFilter:
+    """What the reviewer asked the board to show, from ``BoardFilterForm``."""
+
+    q: str = ""
+    status: str = ""
+    group: str = ""
+    band: str = ""
+    late: bool = False
+    sort: str = ""
+
+    def keeps(self, row: BoardRow) -> bool:
+        card = row.card
+        return (
+            (not self.q or folded(self.q.strip()) in folded(card.unit.name))
+            and (not self.status or card.status == self.status)
+            and (not self.group or card.unit.report_group == self.group)
+            and (not self.band or row.band == self.band)
+            and (not self.late or row.days_late > 0)
+        )
+
+
+SORT_KEYS = {
+    "unit": lambda row: (row.card.unit.name.lower(),),
+    "status": lambda row: (row.card.status,),
+    "submitted": lambda row: (row.card.submitted_at,),
+    "progress": lambda row: (row.card.progress[0],),
+    "self": lambda row: (None if row.card.no_tthc else row.card.self_total,),
+    "final": lambda row: (row.card.final_total if row.card.is_reviewed else None,),
+    "band": lambda row: (row.band,),
+    "deadline": lambda row: (row.days_left,),
+}
+
+
+def select_rows(rows: list[BoardRow], wanted: BoardFilter) -> list[BoardRow]:
+    """The rows ``wanted`` keeps, sorted by its column ("-" first: descending) within each
+    report group; rows without a value in that column come last either way."""
+    kept = [row for row in rows if wanted.keeps(row)]
+    column = wanted.sort.removeprefix("-")
+    if column in SORT_KEYS:
+        descending = wanted.sort.startswith("-")
+        key = SORT_KEYS[column]
+        present = [r for r in kept if key(r)[0] not in (None, "")]
+        missing = [r for r in kept if key(r)[0] in (None, "")]
+        kept = sorted(present, key=key, reverse=descending) + missing
+    return kept
 
 
 def board_rows(

@@ -1,16 +1,21 @@
 """Scoring pages. Thin: fetch through ``scoring.access``, call ``scoring.domain``, redirect."""
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, prefetch_related_objects
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from scoring import access, domain
+from scoring import access, domain, exports
 from scoring.domain import ScoringError, StaleScorecard, Transition
 from scoring.forms import (
     BoardFilterForm,
@@ -23,9 +28,11 @@ from scoring.forms import (
 )
 from scoring.history import lines as history_lines
 from scoring.models import DossierStats, EventKind, Evidence, Score, ScorecardStatus, SurveySummary
-from scoring.results import assign_ranks, board_rows, group_choices, grouped
+from scoring.results import assign_ranks, board_rows, group_choices, grouped, select_rows
 from scoring.suggestions import no_dossiers
+from tthc_scoring.confirmation import ask_first, confirmed
 from units.access import scorable_units
+from units.models import ReportGroup
 
 
 def _scores(card) -> list[Score]:
@@ -74,11 +81,16 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not own:
             raise PermissionDenied
-        if form.is_valid() and _save_self_assessment(request, card, form):
+        if form.is_valid() and request.POST.get("action") == "submit" and not confirmed(request):
+            answer = _save_then_ask_to_submit(request, card, form)
+            if answer:
+                return answer
+        elif form.is_valid() and _save_self_assessment(request, card, form):
             return redirect("scoring:scorecard", card.pk)
         if not form.is_valid():
             messages.error(request, _("Nothing was saved: correct the marked fields."))
     _with_evidence(scores)
+    card.count_progress(scores)
     context = {
         "card": card,
         "form": form,
@@ -88,14 +100,44 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
         # A unit's own people never review it (access.reviewable_scorecards): no query then.
         "can_review": not own and access.can_review(request.user, card),
         "return_note": _last_return_note(card),
+        "can_withdraw": own
+        and card.status == ScorecardStatus.SUBMITTED
+        and card.review_opened_at is None,
     }
     return render(request, "scoring/scorecard.html", context)
 
 
-def _save_self_assessment(request: HttpRequest, card, form: SelfScoreForm) -> bool:
+def _save_then_ask_to_submit(request: HttpRequest, card, form) -> HttpResponse | None:
+    """ "Lưu và gửi" without the browser's confirmation (no JavaScript): save the draft, so
+    nothing typed is lost, then ask on a page of its own, or say why it cannot be submitted.
+    None when the save itself was refused (the page shows the input again, with why)."""
+    if not _save_self_assessment(request, card, form, submit=False, quiet=True):
+        return None
+    card.refresh_from_db()
+    problems = domain.submit_problems(card)
+    if problems:
+        messages.warning(request, _("Saved as a draft, but not submitted:"))
+        for problem in problems:
+            messages.error(request, problem)
+        return redirect("scoring:scorecard", card.pk)
+    return ask_first(
+        request,
+        title=_("Submit the scorecard of %(unit)s?") % {"unit": card.unit.name},
+        question=_("Your changes are saved as a draft.") + " " + str(SUBMIT_QUESTION),
+        confirm_label=_("Submit for review"),
+        cancel_url=reverse("scoring:scorecard", args=[card.pk]),
+        action=reverse("scoring:submit", args=[card.pk]),
+        fields=[("version", str(card.version))],
+    )
+
+
+def _save_self_assessment(
+    request: HttpRequest, card, form: SelfScoreForm, *, submit: bool | None = None, quiet=False
+) -> bool:
     """Save (and with "Lưu và gửi", submit) in one domain call; False when refused, with the
     reasons flashed and the user's entries still in ``form``."""
-    submit = request.POST.get("action") == "submit"
+    if submit is None:
+        submit = request.POST.get("action") == "submit"
     try:
         domain.save_self_assessment(
             card,
@@ -111,7 +153,8 @@ def _save_self_assessment(request: HttpRequest, card, form: SelfScoreForm) -> bo
             messages.warning(request, _("Nothing was saved or submitted:"))
         _fail(request, exc)
         return False
-    messages.success(request, _("Submitted for review.") if submit else _("Saved as a draft."))
+    if not quiet:
+        messages.success(request, _("Submitted for review.") if submit else _("Saved as a draft."))
     return True
 
 
@@ -129,8 +172,49 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     card = access.get_scorecard(request.user, pk, action="self")
     form = NoTthcForm(request.POST)
     version = form.cleaned_data["version"] if form.is_valid() else None
+    asking = ask_first(
+        request,
+        title=_("Submit the scorecard of %(unit)s?") % {"unit": card.unit.name},
+        question=str(SUBMIT_QUESTION),
+        confirm_label=_("Submit for review"),
+        cancel_url=reverse("scoring:scorecard", args=[card.pk]),
+    )
+    if asking:
+        return asking
     _move(request, card, Transition.SUBMIT, _("Submitted for review."), expected_version=version)
     return redirect("scoring:scorecard", card.pk)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The unit takes its submission back to draft, while no reviewer has opened it."""
+    card = access.get_scorecard(request.user, pk, action="self")
+    asking = ask_first(
+        request,
+        title=_("Withdraw the submission of %(unit)s?") % {"unit": card.unit.name},
+        question=_(
+            "The scorecard goes back to draft so that you can change it; submit it again "
+            "before the deadline."
+        ),
+        confirm_label=_("Withdraw the submission"),
+        cancel_url=reverse("scoring:scorecard", args=[card.pk]),
+    )
+    if asking:
+        return asking
+    _move(
+        request,
+        card,
+        Transition.WITHDRAW,
+        _("Submission withdrawn: the scorecard is a draft again."),
+    )
+    return redirect("scoring:scorecard", card.pk)
+
+
+SUBMIT_QUESTION = _lazy(
+    "The reviewers of the district then check it. You can no longer change it, unless it is "
+    "returned to you, or you withdraw the submission before a reviewer opens it."
+)
 
 
 def _move(request: HttpRequest, card, name: str, success: str, **options) -> None:
@@ -198,15 +282,40 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_POST
 def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a file from the scorecard form's "Xoá" button. The rest of that form (points,
+    explanations, new files) is saved first, so nothing typed is lost; then the user confirms
+    (in the browser's dialog, or on a page of its own without JavaScript)."""
     evidence = access.get_evidence(request.user, pk, action="self")
-    card_pk = evidence.score.scorecard_id
+    card = evidence.score.scorecard
+    if "version" in request.POST:  # posted with the scorecard form: keep its edits
+        form = SelfScoreForm(request.POST, request.FILES, scores=_scores(card))
+        if not form.is_valid():
+            messages.error(request, _("Nothing was saved: correct the marked fields."))
+            return redirect("scoring:scorecard", card.pk)
+        if not _save_self_assessment(request, card, form, submit=False, quiet=True):
+            return redirect("scoring:scorecard", card.pk)
+    asking = ask_first(
+        request,
+        title=_("Remove the evidence file %(name)s?") % {"name": evidence.original_name},
+        question=_(
+            "The file is taken off criterion %(code)s of the scorecard; the history keeps its "
+            "name and fingerprint. Your other changes on the page have been saved."
+        )
+        % {"code": evidence.score.criterion.code},
+        confirm_label=_("Remove the file"),
+        cancel_url=reverse("scoring:scorecard", args=[card.pk]),
+        fields=[],
+        danger=True,
+    )
+    if asking:
+        return asking
     try:
         domain.remove_evidence(evidence, actor=request.user)
     except ScoringError as exc:
         _fail(request, exc)
     else:
         messages.success(request, _("Evidence file removed."))
-    return redirect("scoring:scorecard", card_pk)
+    return redirect("scoring:scorecard", card.pk)
 
 
 def _review_scores(card) -> list[Score]:
@@ -225,6 +334,16 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     scores = _review_scores(card)
     form = ReviewForm(request.POST or None, scores=scores, initial={"version": card.version})
     if request.method == "POST":
+        action = request.POST.get("action", "save")
+        if form.is_valid() and action in REVIEW_QUESTIONS and not confirmed(request):
+            title, question, label = REVIEW_QUESTIONS[action]
+            return ask_first(
+                request,
+                title=str(title) % {"unit": card.unit.name},
+                question=str(question),
+                confirm_label=str(label),
+                cancel_url=reverse("scoring:review", args=[card.pk]),
+            )
         if form.is_valid():
             try:
                 card = _apply_review(request, card, form)
@@ -234,10 +353,13 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("scoring:review", card.pk)
         else:
             messages.error(request, _("Nothing was saved: correct the marked fields."))
+    if request.method == "GET" and card.status == ScorecardStatus.SUBMITTED:
+        domain.mark_review_opened(card)  # the unit can no longer withdraw it
     period = card.period
     quarter = {"unit": card.unit, "year": period.year, "quarter": period.quarter}
     stats = DossierStats.objects.filter(**quarter).select_related("import_batch__imported_by")
     stats = stats.first()
+    card.count_progress(scores)
     context = {
         "card": card,
         "form": form,
@@ -247,8 +369,38 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         "survey": SurveySummary.objects.filter(**quarter).first(),
         "reason_form": ReasonForm(),
         "deadline_form": DeadlineForm(initial={"deadline": card.effective_deadline}),
+        "report_issued": card.status == ScorecardStatus.APPROVED and _report_issued(card.period),
     }
     return render(request, "scoring/review.html", context)
+
+
+def _report_issued(period) -> bool:
+    """The period's report is approved or signed: reopening a card does not change it."""
+    from reports.models import Report, ReportStatus
+
+    issued = (ReportStatus.APPROVED, ReportStatus.SIGNED)
+    return Report.objects.filter(period=period, status__in=issued).exists()
+
+
+REVIEW_QUESTIONS = {
+    "approve": (
+        _lazy("Approve the scorecard of %(unit)s?"),
+        _lazy(
+            "Your review is saved and the scorecard becomes final: the unit can no longer "
+            "change it and its points count in the quarterly report. Only a reviewer can "
+            "reopen it."
+        ),
+        _lazy("Save and approve"),
+    ),
+    "return": (
+        _lazy("Return the scorecard of %(unit)s for correction?"),
+        _lazy(
+            "Your review is saved and the unit gets the scorecard back, with your comment, to "
+            "correct and submit again before its deadline."
+        ),
+        _lazy("Save and return"),
+    ),
+}
 
 
 def _apply_review(request: HttpRequest, card, form: ReviewForm):
@@ -277,6 +429,29 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     card = access.get_scorecard(request.user, pk, action="review")
     form = ReasonForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
+    issued = _report_issued(card.period)
+    asking = ask_first(
+        request,
+        title=_("Reopen the scorecard of %(unit)s?") % {"unit": card.unit.name},
+        question=_(
+            "The scorecard goes back to “submitted”: you can change the review and approve "
+            "it again, or return it to the unit."
+        ),
+        warnings=[
+            _(
+                "The quarterly report has already been approved or signed with this scorecard "
+                "in it. Reopening does not change the issued report: after the review the "
+                "report must be withdrawn, regenerated and approved again."
+            )
+        ]
+        if issued
+        else [],
+        confirm_label=_("Reopen"),
+        cancel_url=reverse("scoring:review", args=[card.pk]),
+        danger=issued,
+    )
+    if asking:
+        return asking
     _move(request, card, Transition.REOPEN, _("Reopened for review."), note=note)
     return redirect("scoring:review", card.pk)
 
@@ -302,53 +477,115 @@ def extend_deadline(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("scoring:review", card.pk)
 
 
-@login_required
-def board(request: HttpRequest, pk: int) -> HttpResponse:
-    period = access.get_period(request.user, pk)
-    cards = list(period.scorecards.select_related("unit").order_by("unit__order", "unit__name"))
-    counts = dict(period.scorecards.values_list("status").annotate(n=Count("id")))
-    filters = BoardFilterForm(
-        request.GET, statuses=ScorecardStatus.choices, groups=group_choices(cards)
+BOARD_PAGE_SIZE = 100
+
+BOARD_COLUMNS = [
+    ("unit", _lazy("Unit")),
+    ("status", _lazy("Status")),
+    ("submitted", _lazy("Submitted")),
+    ("progress", _lazy("Scored")),
+    ("self", _lazy("Self total")),
+    ("final", _lazy("Final total")),
+    ("band", _lazy("Classification")),
+    ("deadline", _lazy("Deadline")),
+]
+
+
+def _board(request: HttpRequest, period):
+    """The whole period's rows, the filter form and the rows it keeps (sorted, group by
+    group): what the board page and its Excel download share."""
+    cards = list(
+        period.scorecards.with_progress()
+        .select_related("unit")
+        .order_by("unit__order", "unit__name")
     )
-    status = group = ""
-    if filters.is_valid():
-        status, group = filters.cleaned_data["status"], filters.cleaned_data["group"]
-    shown = [
-        c
-        for c in cards
-        if (not status or c.status == status) and (not group or c.unit.report_group == group)
-    ]
+    filters = BoardFilterForm(
+        request.GET,
+        statuses=ScorecardStatus.choices,
+        groups=group_choices(cards),
+        bands=[band["label"] for band in period.bands],
+    )
     reviewable = set(
         access.reviewable_scorecards(request.user)
         .filter(period=period)
         .values_list("pk", flat=True)
     )
+    rows = board_rows(cards, timezone.localdate(), reviewable)
+    wanted = filters.wanted()
+    order = {group: index for index, group in enumerate(ReportGroup)}
+    shown = sorted(select_rows(rows, wanted), key=lambda row: order[row.unit.report_group])
+    return cards, rows, filters, wanted, shown
+
+
+@login_required
+def board(request: HttpRequest, pk: int) -> HttpResponse:
+    period = access.get_period(request.user, pk)
+    cards, rows, filters, wanted, shown = _board(request, period)
+    page = Paginator(shown, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = Counter(card.status for card in cards)
     context = {
         "period": period,
-        "groups": grouped(board_rows(shown, timezone.localdate(), reviewable), cards),
-        "counts": [
-            (value, label, counts.get(value, 0)) for value, label in ScorecardStatus.choices
-        ],
+        "groups": grouped(list(page.object_list), cards),
+        "page": page,
+        "shown": len(shown),
+        "counts": [(value, label, counts[value]) for value, label in ScorecardStatus.choices],
+        "late": sum(row.days_late > 0 for row in rows),
         "total": len(cards),
         "filters": filters,
+        "wanted": wanted,
+        "columns": [
+            (key, label, f"-{key}" if wanted.sort == key else key, _arrow(wanted.sort, key))
+            for key, label in BOARD_COLUMNS
+        ],
         "can_review": access.can_review_period(request.user, period),
-        "has_submitted": any(
-            c.status == ScorecardStatus.SUBMITTED and c.pk in reviewable for c in shown
-        ),
+        "approvable": [row for row in page.object_list if row.approvable],
     }
     return render(request, "scoring/board.html", context)
+
+
+def _arrow(sort: str, key: str) -> str:
+    return {key: "▲", f"-{key}": "▼"}.get(sort, "")
+
+
+@login_required
+def board_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The board as the reviewer filtered and sorted it, every page, as an Excel file."""
+    period = access.get_period(request.user, pk)
+    _cards, _rows, _filters, _wanted, shown = _board(request, period)
+    response = HttpResponse(
+        exports.board_xlsx(period, shown),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="tien-do-{period.code}.xlsx"'
+    return response
 
 
 @login_required
 @require_POST
 def bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
     period = access.get_period(request.user, pk, action="review")
-    form = BulkApproveForm(request.POST)
+    ticked = request.POST.getlist("all" if request.POST.get("which") == "all" else "cards")
+    form = BulkApproveForm({"cards": ticked})
     if not form.is_valid():
         messages.error(request, _("Select at least one scorecard."))
         return redirect("scoring:board", period.pk)
     shown = form.cleaned_data["cards"]
     cards = period.scorecards.filter(pk__in=shown)
+    asking = ask_first(
+        request,
+        title=_("Approve %(n)s scorecards?") % {"n": len(shown)},
+        question=_(
+            "Approving makes these scorecards final: their units can no longer change them, "
+            "and their points count in the quarterly report. A scorecard that changed since "
+            "you opened the board, or that has adjustments, is left out and named."
+        ),
+        consequences=[card.unit.name for card in cards.select_related("unit")],
+        confirm_label=_("Approve them"),
+        cancel_url=reverse("scoring:board", args=[period.pk]),
+        fields=[("cards", value) for value in ticked],
+    )
+    if asking:
+        return asking
     done = domain.bulk_approve(
         {card: shown[card.pk] for card in cards.select_related("unit").prefetch_related("scores")},
         actor=request.user,

@@ -10,8 +10,28 @@ from django.test import Client
 from django.urls import reverse
 
 
+class ConfirmingClient(Client):
+    """Posts the way a browser does once its user has agreed in a confirmation dialog
+    (``static/js/confirm.js`` adds ``confirmed=1``). The confirmation step itself is tested
+    with a plain ``Client`` (``asking_client``)."""
+
+    def post(self, path, data=None, *args, **kwargs):
+        if data is None:
+            data = {"confirmed": "1"}
+        elif isinstance(data, dict) and "confirmed" not in data:
+            data = {**data, "confirmed": "1"}
+        return super().post(path, data, *args, **kwargs)
+
+
+def asking_client(user) -> Client:
+    """A client that never confirms: it sees the confirmation pages, as without JavaScript."""
+    client = english(Client())
+    client.force_login(user)
+    return client
+
+
 def english(client: Client | None = None) -> Client:
-    client = client or Client()
+    client = client or ConfirmingClient()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 

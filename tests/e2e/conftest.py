@@ -80,6 +80,16 @@ def page(browser: Browser, request) -> Page:
     page = context.new_page()
     page.js_errors = []
     page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+    # Confirmation dialogs (static/js/confirm.js): recorded, and accepted unless a test sets
+    # page.accept_dialogs = False to see that cancelling changes nothing.
+    page.dialogs = []
+    page.accept_dialogs = True
+
+    def answer(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.accept() if page.accept_dialogs else dialog.dismiss()
+
+    page.on("dialog", answer)
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:

@@ -43,6 +43,8 @@ TARGET = {
     "scoring:evidence_delete": "evidence",
     "scoring:board": "period",
     "scoring:bulk_approve": "period",
+    "scoring:board_xlsx": "period",
+    "scoring:withdraw": "card",
     "scoring:results": "period",
     "reports:report": "period",
     "reports:approve": "period",
@@ -227,6 +229,12 @@ TABLE = [
     ("outside_reviewer", "POST", "scoring:bulk_approve", 404),
     ("reviewer", "POST", "scoring:bulk_approve", 302),
     ("leader", "POST", "scoring:bulk_approve", 403),
+    # The board as an Excel file: whoever sees the board.
+    *row("GET", "scoring:board_xlsx", 302, 404, 404, 404, 200, 200),
+    # Withdraw a submission: the unit's staff only (a draft cannot be withdrawn: the refusal
+    # redirects back to the scorecard).
+    *row("GET", "scoring:withdraw", 302, 405, 405, 405, 405, 405),
+    *row("POST", "scoring:withdraw", 302, 302, 404, 404, 403, 403),
     # The period's results: the district's reviewers and leaders.
     ("anonymous", "GET", "scoring:results", 302),
     ("staff", "GET", "scoring:results", 404),
@@ -332,7 +340,8 @@ def request_as(client, user, method: str, url: str, card: Scorecard):
     card.refresh_from_db()
     if method == "GET":
         return client.get(url)
-    return client.post(url, {"version": card.version})
+    # Confirmed, as after the confirmation dialog: the permission check comes first anyway.
+    return client.post(url, {"version": card.version, "confirmed": "1"})
 
 
 @pytest.mark.parametrize(
@@ -460,6 +469,9 @@ OWN_UNIT_REVIEWER = {
     ("GET", "scoring:board"): 200,
     ("GET", "scoring:bulk_approve"): 405,
     ("POST", "scoring:bulk_approve"): 302,
+    ("GET", "scoring:board_xlsx"): 200,
+    ("GET", "scoring:withdraw"): 405,
+    ("POST", "scoring:withdraw"): 302,
     ("GET", "scoring:results"): 200,
     ("GET", "reports:report"): 200,
     ("POST", "reports:report"): 200,

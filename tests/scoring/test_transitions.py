@@ -13,6 +13,7 @@ from scoring.domain import (
     StaleScorecard,
     Transition,
     declare_no_tthc,
+    mark_review_opened,
     record_review,
     record_self_scores,
     transition,
@@ -31,8 +32,9 @@ ALLOWED = {
     (S.SUBMITTED, T.RETURN): S.RETURNED,
     (S.SUBMITTED, T.APPROVE): S.APPROVED,
     (S.APPROVED, T.REOPEN): S.SUBMITTED,
+    (S.SUBMITTED, T.WITHDRAW): S.DRAFT,
 }
-ACTIONS = [T.SUBMIT, T.RETURN, T.APPROVE, T.REOPEN]
+ACTIONS = [T.SUBMIT, T.RETURN, T.APPROVE, T.REOPEN, T.WITHDRAW]
 REFUSED = [pair for pair in itertools.product(S.values, ACTIONS) if pair not in ALLOWED]
 
 
@@ -64,7 +66,7 @@ def refused(call, *args, **kwargs) -> list[str]:
 # The table itself
 
 
-def test_the_workflow_allows_exactly_five_moves():
+def test_the_workflow_allows_exactly_six_moves():
     table = {
         (source, name): target
         for name, (sources, target, _kind) in TRANSITIONS.items()
@@ -547,3 +549,55 @@ def test_approval_clears_the_comments_to_the_unit_but_not_the_history(card, revi
     assert list(card.scores.exclude(comment="").values_list("comment", flat=True)) == []
     reviewed = card.events.get(kind=EventKind.REVIEWED)
     assert reviewed.after["3"]["comment"] == "Bổ sung minh chứng"
+
+
+# Withdrawing a submission
+
+
+def test_the_unit_withdraws_its_submission_while_no_reviewer_opened_it(card, staff):
+    card = reach(card, S.SUBMITTED)
+    version = card.version
+
+    card = transition(card, T.WITHDRAW, actor=staff)
+
+    event = card.events.last()
+    assert (card.status, card.version, card.submitted_at) == (S.DRAFT, version + 1, None)
+    assert (event.kind, event.actor) == (EventKind.WITHDRAWN, staff)
+    assert (event.before, event.after) == ({"status": "submitted"}, {"status": "draft"})
+
+
+def test_withdrawing_is_refused_once_a_reviewer_opened_the_scorecard(card, staff):
+    card = reach(card, S.SUBMITTED)
+    mark_review_opened(card)
+    before = state(card)
+
+    messages = refused(transition, card, T.WITHDRAW, actor=staff)
+
+    assert len(messages) == 1 and "can no longer be withdrawn" in messages[0]
+    assert state(card) == before
+
+
+def test_a_new_submission_can_be_withdrawn_again(card, staff):
+    card = reach(card, S.SUBMITTED)
+    mark_review_opened(card)
+    card = transition(card, T.RETURN, note=NOTE)
+    card = transition(card, T.SUBMIT, actor=staff)
+
+    card = transition(card, T.WITHDRAW, actor=staff)
+
+    assert card.status == S.DRAFT
+
+
+def test_opening_the_review_only_marks_a_submitted_scorecard_and_only_once(card):
+    draft = reach(card, S.DRAFT)
+    mark_review_opened(draft)
+    assert Scorecard.objects.get(pk=card.pk).review_opened_at is None
+
+    card = transition(draft, T.SUBMIT)
+    mark_review_opened(card)
+    first = Scorecard.objects.get(pk=card.pk).review_opened_at
+    mark_review_opened(card)
+
+    assert first is not None
+    assert Scorecard.objects.get(pk=card.pk).review_opened_at == first
+    assert Scorecard.objects.get(pk=card.pk).version == card.version  # not a change of content
