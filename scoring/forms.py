@@ -2,16 +2,21 @@ import html
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from scoring.domain import Entry
+from criteria.models import CriteriaSet, CriteriaSetStatus
+from scoring.domain import Entry, default_deadlines
 from scoring.files import ALLOWED_EXTENSIONS, CheckedFile, check_evidence_file
-from scoring.models import Score
+from scoring.models import Period, Score
 from scoring.results import BoardFilter
+from units.models import Unit
 
 
 def points_field(
@@ -329,3 +334,100 @@ def _card_version(value: str) -> tuple[int, int] | None:
     if not (card.isdigit() and version.isdigit()):
         return None
     return int(card), int(version)
+
+
+class OpenPeriodForm(forms.Form):
+    """Open a quarter in the browser (``scoring.domain.open_period``'s twin of the command)."""
+
+    organizer = forms.ModelChoiceField(
+        label=_("Organising unit"), queryset=Unit.objects.none(), empty_label=None
+    )
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    quarter = forms.TypedChoiceField(
+        label=_("Quarter"), coerce=int, choices=[(q, q) for q in range(1, 5)]
+    )
+    criteria_set = forms.ModelChoiceField(
+        label=_("Criteria set"), queryset=CriteriaSet.objects.none(), empty_label=None
+    )
+    self_deadline = forms.DateField(
+        label=_("Self-scoring deadline"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Empty: the %(day)sth of the month after the quarter."),
+    )
+    review_deadline = forms.DateField(
+        label=_("Review deadline"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Empty: the %(day)sth of the month after the quarter."),
+    )
+    carry_over = forms.BooleanField(
+        label=_("Start from last quarter: copy each unit's explanations as its first draft"),
+        required=False,
+        initial=True,
+        help_text=_("Only the explanations: points, statuses and evidence start empty."),
+    )
+    basis_document = forms.CharField(
+        label=_("Basis document"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+        help_text=_("The instruction this round answers, as cited in the report."),
+    )
+    previewed = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, organizers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organizer"].queryset = organizers
+        self.fields["criteria_set"].queryset = CriteriaSet.objects.filter(
+            status=CriteriaSetStatus.PUBLISHED
+        ).order_by(F("effective_from").desc(nulls_last=True), "-version")
+        self.fields["criteria_set"].initial = self.fields["criteria_set"].queryset.first()
+        self.fields["quarter"].choices = [(q, _("Quarter %(n)s") % {"n": q}) for q in range(1, 5)]
+        for name, day in (
+            ("self_deadline", settings.SELF_DEADLINE_DAY),
+            ("review_deadline", settings.REVIEW_DEADLINE_DAY),
+        ):
+            self.fields[name].help_text = self.fields[name].help_text % {"day": day}
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            defaults = default_deadlines(data["year"], data["quarter"])
+            data["self_deadline"] = data.get("self_deadline") or defaults[0]
+            data["review_deadline"] = data.get("review_deadline") or defaults[1]
+            if data["review_deadline"] < data["self_deadline"]:
+                self.add_error(
+                    "review_deadline",
+                    _("The review deadline must not be before the self-scoring deadline."),
+                )
+            if Period.objects.filter(
+                organizer=data["organizer"], year=data["year"], quarter=data["quarter"]
+            ).exists():
+                self.add_error(
+                    "quarter",
+                    _("%(unit)s has already opened quarter %(q)s/%(y)s.")
+                    % {"unit": data["organizer"], "q": data["quarter"], "y": data["year"]},
+                )
+        return data
+
+    def fingerprint(self) -> str:
+        """What the preview showed, signed: confirming after a change shows the preview again."""
+        data = self.cleaned_data
+        values = [
+            data["organizer"].pk,
+            data["year"],
+            data["quarter"],
+            data["criteria_set"].pk,
+            data["self_deadline"].isoformat(),
+            data["review_deadline"].isoformat(),
+            int(data["carry_over"]),
+        ]
+        return signing.dumps(values, salt="open-period")
+
+    def previewed_unchanged(self) -> bool:
+        try:
+            seen = signing.loads(self.cleaned_data.get("previewed") or "", salt="open-period")
+        except signing.BadSignature:
+            return False
+        return seen == signing.loads(self.fingerprint(), salt="open-period")

@@ -136,3 +136,13 @@ def grouped(items: list, all_cards: list[Scorecard]) -> list[tuple[str, str, lis
         if members:
             result.append((group.value, group_label(group, all_cards), members))
     return result
+
+
+def grouped_units(units: list) -> list[tuple[str, int]]:
+    """[(group label, number of units)] in report order, for a list of units."""
+    counts = []
+    for group in ReportGroup:
+        members = [unit for unit in units if unit.report_group == group]
+        if members:
+            counts.append((report_group_label(group, {u.kind for u in members}), len(members)))
+    return counts

@@ -6,13 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from scoring import access, domain, exports
@@ -22,16 +22,32 @@ from scoring.forms import (
     BulkApproveForm,
     DeadlineForm,
     NoTthcForm,
+    OpenPeriodForm,
     ReasonForm,
     ReviewForm,
     SelfScoreForm,
 )
 from scoring.history import lines as history_lines
-from scoring.models import DossierStats, EventKind, Evidence, Score, ScorecardStatus, SurveySummary
-from scoring.results import assign_ranks, board_rows, group_choices, grouped, select_rows
+from scoring.models import (
+    DossierStats,
+    EventKind,
+    Evidence,
+    PeriodStatus,
+    Score,
+    ScorecardStatus,
+    SurveySummary,
+)
+from scoring.results import (
+    assign_ranks,
+    board_rows,
+    group_choices,
+    grouped,
+    grouped_units,
+    select_rows,
+)
 from scoring.suggestions import no_dossiers
 from tthc_scoring.confirmation import ask_first, confirmed
-from units.access import scorable_units
+from units.access import organizing_units, scorable_units
 from units.models import ReportGroup
 
 
@@ -60,10 +76,24 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("unit", "period")
         .order_by("-period__year", "-period__quarter", "unit__order")
     )
-    periods = access.periods_for(request.user).select_related("organizer")
+    periods = (
+        access.periods_for(request.user)
+        .select_related("organizer", "report")
+        .annotate(
+            waiting=Count("scorecards", filter=Q(scorecards__status=ScorecardStatus.SUBMITTED)),
+            units=Count("scorecards"),
+            approved=Count("scorecards", filter=Q(scorecards__status=ScorecardStatus.APPROVED)),
+        )
+    )
     if len(cards) == 1 and not periods and cards[0].is_editable_by_unit:
         return redirect("scoring:scorecard", cards[0].pk)
-    return render(request, "scoring/home.html", {"cards": cards, "periods": periods})
+    context = {
+        "cards": cards,
+        "periods": periods,
+        "today": timezone.localdate(),
+        "can_open": organizing_units(request.user).exists(),
+    }
+    return render(request, "scoring/home.html", context)
 
 
 @login_required
@@ -211,7 +241,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("scoring:scorecard", card.pk)
 
 
-SUBMIT_QUESTION = _lazy(
+SUBMIT_QUESTION = gettext_lazy(
     "The reviewers of the district then check it. You can no longer change it, unless it is "
     "returned to you, or you withdraw the submission before a reviewer opens it."
 )
@@ -384,21 +414,21 @@ def _report_issued(period) -> bool:
 
 REVIEW_QUESTIONS = {
     "approve": (
-        _lazy("Approve the scorecard of %(unit)s?"),
-        _lazy(
+        gettext_lazy("Approve the scorecard of %(unit)s?"),
+        gettext_lazy(
             "Your review is saved and the scorecard becomes final: the unit can no longer "
             "change it and its points count in the quarterly report. Only a reviewer can "
             "reopen it."
         ),
-        _lazy("Save and approve"),
+        gettext_lazy("Save and approve"),
     ),
     "return": (
-        _lazy("Return the scorecard of %(unit)s for correction?"),
-        _lazy(
+        gettext_lazy("Return the scorecard of %(unit)s for correction?"),
+        gettext_lazy(
             "Your review is saved and the unit gets the scorecard back, with your comment, to "
             "correct and submit again before its deadline."
         ),
-        _lazy("Save and return"),
+        gettext_lazy("Save and return"),
     ),
 }
 
@@ -480,14 +510,14 @@ def extend_deadline(request: HttpRequest, pk: int) -> HttpResponse:
 BOARD_PAGE_SIZE = 100
 
 BOARD_COLUMNS = [
-    ("unit", _lazy("Unit")),
-    ("status", _lazy("Status")),
-    ("submitted", _lazy("Submitted")),
-    ("progress", _lazy("Scored")),
-    ("self", _lazy("Self total")),
-    ("final", _lazy("Final total")),
-    ("band", _lazy("Classification")),
-    ("deadline", _lazy("Deadline")),
+    ("unit", gettext_lazy("Unit")),
+    ("status", gettext_lazy("Status")),
+    ("submitted", gettext_lazy("Submitted")),
+    ("progress", gettext_lazy("Scored")),
+    ("self", gettext_lazy("Self total")),
+    ("final", gettext_lazy("Final total")),
+    ("band", gettext_lazy("Classification")),
+    ("deadline", gettext_lazy("Deadline")),
 ]
 
 
@@ -523,6 +553,9 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
     cards, rows, filters, wanted, shown = _board(request, period)
     page = Paginator(shown, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = Counter(card.status for card in cards)
+    can_review = (
+        access.can_review_period(request.user, period) and period.status == PeriodStatus.OPEN
+    )
     context = {
         "period": period,
         "groups": grouped(list(page.object_list), cards),
@@ -537,7 +570,8 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
             (key, label, f"-{key}" if wanted.sort == key else key, _arrow(wanted.sort, key))
             for key, label in BOARD_COLUMNS
         ],
-        "can_review": access.can_review_period(request.user, period),
+        "can_review": can_review,
+        "closable": can_review and not domain.close_problems(period),
         "approvable": [row for row in page.object_list if row.approvable],
     }
     return render(request, "scoring/board.html", context)
@@ -620,3 +654,113 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     ranked = sorted(cards, key=lambda c: (c.no_tthc, c.rank or 10**9, c.unit.order))
     context = {"period": period, "groups": grouped(ranked, cards)}
     return render(request, "scoring/results.html", context)
+
+
+@login_required
+def open_quarter(request: HttpRequest) -> HttpResponse:
+    """Open a quarter: fill in the form, see which units get a scorecard (and who starts from
+    last quarter's explanations), then confirm. Two posts, so nothing opens by accident."""
+    organizers = organizing_units(request.user).order_by("name")
+    if not organizers.exists():
+        raise PermissionDenied
+    data = request.POST.copy() if request.method == "POST" else None
+    form = OpenPeriodForm(data, organizers=organizers, initial=_next_quarter(organizers[0]))
+    preview = None
+    if data is not None and form.is_valid():
+        values = form.cleaned_data
+        if confirmed(request) and form.previewed_unchanged():
+            try:
+                period = domain.open_period(
+                    values["organizer"],
+                    values["year"],
+                    values["quarter"],
+                    values["criteria_set"],
+                    self_deadline=values["self_deadline"],
+                    review_deadline=values["review_deadline"],
+                    basis_document=values["basis_document"].strip(),
+                    carry_over=values["carry_over"],
+                    actor=request.user,
+                )
+            except ScoringError as exc:
+                _fail(request, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Opened %(period)s: %(n)s units can now score themselves.")
+                    % {"period": period.label, "n": period.scorecards.count()},
+                )
+                return redirect("scoring:board", period.pk)
+        elif confirmed(request):
+            messages.warning(request, _("The form changed: check the list again, then confirm."))
+        preview = _opening_preview(values)
+        data["previewed"] = form.fingerprint()
+        data.pop("confirmed", None)
+        form = OpenPeriodForm(data, organizers=organizers)
+        form.is_valid()
+    return render(request, "scoring/open_period.html", {"form": form, "preview": preview})
+
+
+def _next_quarter(organizer) -> dict:
+    """The form's first values: the quarter after the organiser's latest, else this one."""
+    latest = organizer.periods.order_by("-year", "-quarter").first()
+    if latest:
+        year, quarter = (
+            (latest.year, latest.quarter + 1) if latest.quarter < 4 else (latest.year + 1, 1)
+        )
+    else:
+        today = timezone.localdate()
+        year, quarter = today.year, (today.month - 1) // 3 + 1
+    self_deadline, review_deadline = domain.default_deadlines(year, quarter)
+    return {
+        "organizer": organizer,
+        "year": year,
+        "quarter": quarter,
+        "self_deadline": self_deadline,
+        "review_deadline": review_deadline,
+    }
+
+
+def _opening_preview(values: dict) -> dict:
+    units = list(domain.period_units(values["organizer"], values["year"], values["quarter"]))
+    carried = (
+        domain.previous_explanations(
+            units, values["year"], values["quarter"], values["criteria_set"]
+        )
+        if values["carry_over"]
+        else {}
+    )
+    year, quarter = domain.previous_quarter(values["year"], values["quarter"])
+    return {
+        "units": [(unit, len(carried.get(unit.id, {}))) for unit in units],
+        "groups": grouped_units(units),
+        "carried": len(carried),
+        "previous": _("quarter %(q)s/%(y)s") % {"q": quarter, "y": year},
+        "criteria": values["criteria_set"].scored_criteria().count(),
+    }
+
+
+@login_required
+@require_POST
+def close_period(request: HttpRequest, pk: int) -> HttpResponse:
+    period = access.get_period(request.user, pk, action="review")
+    asking = ask_first(
+        request,
+        title=_("Close %(period)s?") % {"period": period.label},
+        question=_(
+            "Closing makes the whole quarter read-only: no scorecard, score, evidence or report "
+            "of it can change any more, and no scorecard can be reopened. Do it once the signed "
+            "report has been issued."
+        ),
+        confirm_label=_("Close the quarter"),
+        cancel_url=reverse("scoring:board", args=[period.pk]),
+        danger=True,
+    )
+    if asking:
+        return asking
+    try:
+        domain.close_period(period, actor=request.user)
+    except ScoringError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("%(period)s is closed.") % {"period": period.label})
+    return redirect("scoring:board", period.pk)

@@ -155,6 +155,11 @@ IMPORT_EXPORT_FORMATS = [
 ]
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))
 
+# When a quarter is opened in the browser, its deadlines default to these days of the month
+# after the quarter (self-scoring, then review).
+SELF_DEADLINE_DAY = envint("SELF_DEADLINE_DAY", "10")
+REVIEW_DEADLINE_DAY = envint("REVIEW_DEADLINE_DAY", "20")
+
 # Long report renderings run after the request, in a worker process (`manage.py worker`:
 # django-tasks-db's db_worker, which takes tasks from a table in the database).
 TASKS = {"default": {"BACKEND": os.getenv("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from units.models import Membership, Role, Unit, UnitQuerySet
+from units.models import Membership, Role, Unit, UnitKind, UnitQuerySet
 
 # Deepest tree we walk: province → district → commune/agency → (spare).
 MAX_DEPTH = 6
@@ -110,6 +110,15 @@ def reviewable_units(user: User) -> UnitQuerySet:
 def led_units(user: User) -> UnitQuerySet:
     """Units whose reports the user may approve: everything under their leader units."""
     return _units(overseen_unit_ids(user, [Role.LEADER]))
+
+
+def organizing_units(user: User) -> UnitQuerySet:
+    """Units for which the user may open a quarter: the district or province they are a
+    reviewer on (administrators: any district or province)."""
+    kinds = UnitKind.administrative()
+    if user.is_authenticated and user.is_superuser:
+        return Unit.objects.filter(kind__in=kinds)
+    return Unit.objects.filter(id__in=_membership_unit_ids(user, [Role.REVIEWER]), kind__in=kinds)
 
 
 def ancestors(unit: Unit) -> list[Unit]:

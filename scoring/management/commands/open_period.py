@@ -29,6 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--self-deadline", type=iso_date, metavar="YYYY-MM-DD")
         parser.add_argument("--review-deadline", type=iso_date, metavar="YYYY-MM-DD")
         parser.add_argument("--basis", default="", help=_("the instruction this round answers"))
+        parser.add_argument(
+            "--carry-over",
+            action="store_true",
+            help=_("start each unit's explanations from its previous quarter's"),
+        )
 
     def handle(self, *args, **options):
         organizer = Unit.objects.filter(code=options["organizer"]).first()
@@ -52,6 +57,7 @@ class Command(BaseCommand):
                 self_deadline=options["self_deadline"],
                 review_deadline=options["review_deadline"],
                 basis_document=options["basis"],
+                carry_over=options["carry_over"],
             )
         except ScoringError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
