@@ -44,6 +44,8 @@ TARGET = {
     "scoring:board": "period",
     "scoring:bulk_approve": "period",
     "scoring:board_xlsx": "period",
+    "scoring:open_period": None,
+    "scoring:close_period": "period",
     "scoring:withdraw": "card",
     "scoring:results": "period",
     "reports:report": "period",
@@ -229,6 +231,14 @@ TABLE = [
     ("outside_reviewer", "POST", "scoring:bulk_approve", 404),
     ("reviewer", "POST", "scoring:bulk_approve", 302),
     ("leader", "POST", "scoring:bulk_approve", 403),
+    # Opening a quarter: reviewers of a district (for their own district); the POST without
+    # its fields re-renders the form with the errors.
+    *row("GET", "scoring:open_period", 302, 403, 403, 200, 200, 403),
+    *row("POST", "scoring:open_period", 302, 403, 403, 200, 200, 403),
+    # Closing a quarter: the district's reviewers (refused while the report is not signed:
+    # back to the board with the reason).
+    *row("GET", "scoring:close_period", 302, 405, 405, 405, 405, 405),
+    *row("POST", "scoring:close_period", 302, 404, 404, 404, 302, 403),
     # The board as an Excel file: whoever sees the board.
     *row("GET", "scoring:board_xlsx", 302, 404, 404, 404, 200, 200),
     # Withdraw a submission: the unit's staff only (a draft cannot be withdrawn: the refusal
@@ -470,6 +480,10 @@ OWN_UNIT_REVIEWER = {
     ("GET", "scoring:bulk_approve"): 405,
     ("POST", "scoring:bulk_approve"): 302,
     ("GET", "scoring:board_xlsx"): 200,
+    ("GET", "scoring:open_period"): 200,
+    ("POST", "scoring:open_period"): 200,
+    ("GET", "scoring:close_period"): 405,
+    ("POST", "scoring:close_period"): 302,
     ("GET", "scoring:withdraw"): 405,
     ("POST", "scoring:withdraw"): 302,
     ("GET", "scoring:results"): 200,
