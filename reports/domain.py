@@ -5,6 +5,7 @@ and appends a ``ReportEvent`` (who, when, what before and after). Every PDF the 
 issued as is kept as an ``IssuedDocument`` with its hash; a withdrawal never deletes one.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from reports.models import (
     ReportEvent,
     ReportEventKind,
     ReportStatus,
+    normalised,
 )
 from reports.snapshot import take_snapshot
 from scoring.models import Period, PeriodStatus, ScorecardStatus
@@ -209,37 +211,73 @@ def edit(
         _require_draft(report)
         before = {name: getattr(report, name) for name in EDITABLE if name in values}
         for name in before:
-            setattr(report, name, values[name])
+            value = values[name]
+            if name in SECTIONS:
+                if normalised(value) == normalised(before[name]):
+                    continue  # the same text as posted back by a browser (CRLF, spaces)
+                value = normalised(value)
+            setattr(report, name, value)
         if _record_changes(report, ReportEventKind.EDITED, actor, before):
             report.version += 1
             report.save()
     return report
 
 
-def regenerate(report: Report, *, actor=None) -> Report:
-    """Redraft the automatic sections from the current data (a draft only).
+@dataclass
+class Redraft:
+    """What "Soạn lại từ dữ liệu" would write in one automatic section."""
 
-    Side effects: the automatic sections (hand edits included) and what was last drafted, a
-    raised version, and a "redrafted" event with each section that changed, before and after.
+    name: str
+    label: str
+    current: str
+    fresh: str
+    hand_edited: bool
+
+
+def redraft_preview(report: Report) -> list[Redraft]:
+    """The automatic sections whose text would change if redrafted from today's data, with
+    the text now and the new text; the ones edited by hand are flagged (they are replaced
+    only when asked)."""
+    fresh = drafting.draft_automatic(take_snapshot(report.period), report.online_threshold)
+    edited = set(report.hand_edited())
+    return [
+        Redraft(
+            name,
+            str(Report._meta.get_field(name).verbose_name),
+            getattr(report, name),
+            text,
+            name in edited,
+        )
+        for name, text in fresh.items()
+        if normalised(getattr(report, name)) != normalised(text)
+    ]
+
+
+def regenerate(report: Report, *, replace: Iterable[str] = (), actor=None) -> Report:
+    """Redraft the automatic sections from the current data (a draft only). A section edited
+    by hand keeps its text unless its name is in ``replace``.
+
+    Side effects: the automatic sections and what was last drafted, a raised version, and a
+    "redrafted" event with each section that changed, before and after.
     """
     with transaction.atomic():
         report = _lock(report)
         _require_draft(report)
         before = {name: getattr(report, name) for name in EDITABLE}
-        _redraft(report, take_snapshot(report.period), keep_hand_edits=False)
+        keep = set(report.hand_edited()) - set(replace)
+        _redraft(report, take_snapshot(report.period), keep=keep)
         _record_changes(report, ReportEventKind.REDRAFTED, actor, before)
         report.version += 1
         report.save()
     return report
 
 
-def _redraft(report: Report, snapshot: dict, *, keep_hand_edits: bool) -> None:
-    """Write the automatic sections from ``snapshot``; with ``keep_hand_edits``, a section
-    someone edited by hand stays as they wrote it."""
-    edited = set(report.hand_edited()) if keep_hand_edits else set()
+def _redraft(report: Report, snapshot: dict, *, keep: set[str] = frozenset()) -> None:
+    """Write the automatic sections from ``snapshot``, except those in ``keep`` (edited by
+    hand, staying as they were written)."""
     fresh = drafting.draft_automatic(snapshot, report.online_threshold)
     for name, text in fresh.items():
-        if name not in edited:
+        if name not in keep:
             setattr(report, name, text)
     report.drafted = fresh
 
@@ -281,7 +319,7 @@ def approve(report: Report, *, actor=None, inline: bool | None = None) -> Report
         if problems:
             raise ReportError(problems)
         report.snapshot = take_snapshot(report.period)
-        _redraft(report, report.snapshot, keep_hand_edits=True)
+        _redraft(report, report.snapshot, keep=set(report.hand_edited()))
         _record(
             report,
             rule.event,

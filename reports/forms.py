@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +9,27 @@ from reports.models import Report
 
 class ReportForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # Stored as a share (0.300); people think of it as a percentage.
+    online_threshold = forms.DecimalField(
+        label=_("Low online intake below (%)"),
+        min_value=0,
+        max_value=100,
+        decimal_places=1,
+        help_text=_(
+            "Units that received a smaller share of their dossiers online are named in the "
+            "report as needing to improve online intake. 30 means 30 %."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            percent = self.instance.online_threshold * 100
+            whole = percent == percent.to_integral_value()
+            self.initial["online_threshold"] = percent.quantize(Decimal("1" if whole else "0.1"))
+
+    def clean_online_threshold(self):
+        return (self.cleaned_data["online_threshold"] / 100).quantize(Decimal("0.001"))
 
     def sections(self) -> list[forms.BoundField]:
         return [self[name] for name in SECTIONS]

@@ -13,6 +13,12 @@ class ReportStatus(models.TextChoices):
     SIGNED = "signed", _("Signed")
 
 
+def normalised(text: str) -> str:
+    """Text as a reader sees it: LF line endings, no spaces at line ends or trailing lines."""
+    lines = str(text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
+
+
 class Report(models.Model):
     """The quarterly report of a period: drafted from the data, edited, approved, signed.
 
@@ -106,8 +112,13 @@ class Report(models.Model):
         return self.status == ReportStatus.DRAFT
 
     def hand_edited(self) -> list[str]:
-        """Automatic sections whose text differs from what the system last drafted."""
-        return [name for name, text in self.drafted.items() if getattr(self, name) != text]
+        """Automatic sections whose text differs from what the system last drafted (line
+        endings and spaces at the ends of lines do not count: a browser posts CRLF)."""
+        return [
+            name
+            for name, text in self.drafted.items()
+            if normalised(getattr(self, name)) != normalised(text)
+        ]
 
     def distribution_lines(self) -> list[str]:
         return [line.strip() for line in self.distribution.splitlines() if line.strip()]

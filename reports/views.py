@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,6 +13,7 @@ from reports import access, documents, domain, excel, history, jobs
 from reports.forms import ReportForm, SignedUploadForm, WithdrawForm
 from reports.models import IssuedDocumentKind, RenderJob, Report, ReportStatus
 from reports.snapshot import take_snapshot
+from tthc_scoring.confirmation import ask_first, confirmed
 
 
 def _fail(request: HttpRequest, exc: domain.ReportError) -> None:
@@ -58,13 +60,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return _page(request, report)
     if request.POST.get("action") == "regenerate":
-        try:
-            domain.regenerate(report, actor=request.user)
-        except domain.ReportError as exc:
-            _fail(request, exc)
-        else:
-            messages.success(request, _("The automatic sections were redrafted from the data."))
-        return redirect("reports:report", pk)
+        return _regenerate(request, report)
     form = ReportForm(request.POST, instance=report)
     if form.is_valid():
         values = {name: form.cleaned_data[name] for name in domain.EDITABLE}
@@ -79,6 +75,45 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Nothing was saved: correct the marked fields."))
     return _page(request, report, form=form)
+
+
+def _regenerate(request: HttpRequest, report: Report) -> HttpResponse:
+    """ "Soạn lại từ dữ liệu": first save what the page holds (nothing typed is lost), then
+    show each section that would change, before and after, the ones edited by hand unticked;
+    only the confirmation (``confirmed``, with the ticked ``replace``) writes."""
+    if confirmed(request):
+        try:
+            domain.regenerate(report, replace=request.POST.getlist("replace"), actor=request.user)
+        except domain.ReportError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, _("The automatic sections were redrafted from the data."))
+        return redirect("reports:report", report.period_id)
+    if "version" in request.POST:  # posted with the report's form: keep its edits
+        form = ReportForm(request.POST, instance=Report.objects.get(pk=report.pk))
+        if not form.is_valid():
+            messages.error(request, _("Nothing was saved: correct the marked fields."))
+            return _page(request, report, form=form)
+        values = {name: form.cleaned_data[name] for name in domain.EDITABLE}
+        try:
+            report = domain.edit(
+                report, values, expected_version=form.cleaned_data["version"], actor=request.user
+            )
+        except domain.ReportError as exc:
+            _fail(request, exc)
+            return redirect("reports:report", report.period_id)
+    if not report.is_draft:
+        messages.error(request, str(domain.NOT_A_DRAFT))
+        return redirect("reports:report", report.period_id)
+    changes = domain.redraft_preview(report)
+    if not changes:
+        messages.info(request, _("Redrafting would change nothing: the sections match the data."))
+        return redirect("reports:report", report.period_id)
+    return render(
+        request,
+        "reports/redraft.html",
+        {"report": report, "period": report.period, "changes": changes},
+    )
 
 
 def _results_changed(report) -> bool:
@@ -100,6 +135,19 @@ def _action(request: HttpRequest, pk: int, function, success: str) -> HttpRespon
 @login_required
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    report = access.get_report(request.user, pk, action="lead")
+    asking = ask_first(
+        request,
+        title=_("Approve the report %(number)s?") % {"number": report.number_symbol or ""},
+        question=_(
+            "The results are frozen as they are now and the approved PDF is issued, ready to "
+            "be signed. To change anything afterwards the approval must be withdrawn."
+        ),
+        confirm_label=_("Approve the report"),
+        cancel_url=reverse("reports:report", args=[pk]),
+    )
+    if asking:
+        return asking
     return _action(request, pk, domain.approve, _("Report approved; its results are frozen."))
 
 

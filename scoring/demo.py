@@ -1,25 +1,35 @@
-"""The Tuần Giáo Q2/2021 demo: the real report in ../shared/seed, rebuilt from data.
+"""The Tuần Giáo demo: the real Q2/2021 report in ../shared/seed, rebuilt from data, and the
+next quarter in progress so that every role has work.
 
 Điện Biên → Tuần Giáo → 13 agencies + 19 communes/township, the TT 01/2018 criteria set, the
 period 2021-Q2 with every scorecard approved so that the results are the seed's (agencies:
 09 xuất sắc, 04 không phát sinh TTHC; communes: 11 xuất sắc, 08 tốt; criterion 9 at 0 for
-everyone), dossier statistics that make the seed's "Một số tồn tại" come out, and demo users.
+everyone), dossier statistics that make the seed's "Một số tồn tại" come out, and demo users
+with e-mail addresses. Evidence files (small PDFs) back the criteria that require them.
+
+2021-Q3 is opened with each unit's Q2 explanations carried over, and left in progress: some
+units have not started, some have drafts, many have submitted, one was returned with a
+comment, a few are approved (``Q3_PLAN``). Its deadlines are counted from the day the demo is
+built (a few days ahead), so units can still submit whenever it is loaded.
 Everything goes through the same domain functions the product uses.
 """
 
 import datetime
 import functools
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from criteria.loader import load_criteria_file
 from scoring import domain
+from scoring.files import check_evidence_file
 from scoring.models import DossierStats, EventKind, Period, ScorecardEvent, SurveySummary
 from units.models import Membership, Role, Unit, UnitKind
 
@@ -208,9 +218,23 @@ class DemoResult:
     users: list[tuple[str, str, str]]  # username, full name, what they do
 
 
+def build_demo(today: datetime.date | None = None) -> DemoResult:
+    """Build the demo; running it again adds nothing.
+
+    The users get their e-mail addresses only after the quarters are built (and committed),
+    so replaying the demo's history mails nobody; from then on the console backend shows what
+    every step sends.
+    """
+    result = _build(today or timezone.localdate())
+    for username, _name, _what in result.users:
+        get_user_model().objects.filter(username=username, email="").update(
+            email=f"{username}@{EMAIL_DOMAIN}"
+        )
+    return result
+
+
 @transaction.atomic
-def build_demo() -> DemoResult:
-    """Build the demo; running it again adds nothing."""
+def _build(today: datetime.date) -> DemoResult:
     criteria_set = load_criteria_file(CRITERIA_FILE).criteria_set
     province = _unit(PROVINCE, UnitKind.PROVINCE, None, 0)
     district = _unit(DISTRICT, UnitKind.DISTRICT, province, 0)
@@ -224,6 +248,10 @@ def build_demo() -> DemoResult:
         _stats(units)
         _score(district, criteria_set, units)
         _backdate(district)
+    if not Period.objects.filter(organizer=district, year=YEAR, quarter=QUARTER + 1).exists():
+        _stats(units, QUARTER + 1, shift=7)
+        _score_next(district, criteria_set, units, today)
+        created = True
     return DemoResult(created=created, users=users)
 
 
@@ -273,19 +301,19 @@ def _users(units: dict[str, Unit]) -> list[tuple[str, str, str]]:
     return listing
 
 
-def _stats(units: dict[str, Unit]) -> None:
+def _stats(units: dict[str, Unit], quarter: int = QUARTER, shift: int = 0) -> None:
     for index, spec in enumerate(demo_units(), start=1):
         unit = units[spec.code]
-        figures = build_stats(index, spec)
+        figures = build_stats(index + shift, spec)
         DossierStats.objects.update_or_create(
-            unit=unit, year=YEAR, quarter=QUARTER, defaults=figures
+            unit=unit, year=YEAR, quarter=quarter, defaults=figures
         )
         if figures:
-            forms = 10 + index % 17
+            forms = 10 + (index + shift) % 17
             SurveySummary.objects.update_or_create(
                 unit=unit,
                 year=YEAR,
-                quarter=QUARTER,
+                quarter=quarter,
                 defaults={
                     "forms": forms,
                     "satisfied": forms - index % 3,
@@ -326,6 +354,7 @@ def _score(district: Unit, criteria_set, units: dict[str, Unit]) -> None:
                 for code in criteria
             }
             card = domain.record_self_scores(card, entries, actor=staff)
+            _attach_evidence(card, staff, "Quý II năm 2021")
         card = domain.transition(card, domain.Transition.SUBMIT, actor=staff, today=SUBMITTED_ON)
         if spec.adjusted:
             review = {
@@ -378,3 +407,142 @@ def _facts(stats: DossierStats, survey: SurveySummary) -> dict:
         "forms": survey.forms,
         "satisfied": survey.satisfied,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Evidence files
+
+
+EVIDENCE_TITLES = {
+    "5": "Sổ theo dõi tiếp nhận và trả kết quả hồ sơ TTHC",
+    "6": "Biên bản kiểm tra niêm yết công khai TTHC",
+    "8": "Báo cáo tiếp nhận, xử lý phản ánh, kiến nghị",
+}
+FONT = Path(__file__).resolve().parent.parent / "reports" / "fonts" / "NotoSerif-Regular.ttf"
+
+
+def demo_pdf(lines: list[str]) -> bytes:
+    """A one-page A5 PDF showing ``lines`` (Vietnamese text, drawn with the shipped font)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("RGB", (874, 620), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(str(FONT), 26)
+    for row, line in enumerate(lines):
+        draw.text((60, 70 + row * 52), line, fill="black", font=font)
+    buffer = io.BytesIO()
+    page.save(buffer, "PDF", resolution=100)
+    return buffer.getvalue()
+
+
+def _attach_evidence(card, staff, quarter_words: str) -> None:
+    """One PDF for every criterion of the card that requires evidence."""
+    for score in card.scores.select_related("criterion").filter(criterion__evidence_required=True):
+        code = score.criterion.code
+        title = EVIDENCE_TITLES.get(code, f"Minh chứng tiêu chí {code}")
+        content = demo_pdf(
+            [title, card.unit.name, quarter_words, "(Tài liệu minh hoạ của bản demo)"]
+        )
+        upload = SimpleUploadedFile(f"minh-chung-tieu-chi-{code}.pdf", content, "application/pdf")
+        domain.add_evidence(score, upload, check_evidence_file(upload), actor=staff)
+
+
+# ---------------------------------------------------------------------------------------------
+# The next quarter, in progress
+
+EMAIL_DOMAIN = "tuangiao.example"
+NEXT_BASIS = (
+    "Văn bản số 415/NPUB-KSTT ngày 03/9/2021 của Văn phòng UBND tỉnh về việc chấm điểm "
+    "đánh giá việc giải quyết thủ tục hành chính Quý III năm 2021"
+)
+RETURN_COMMENT = "Đề nghị bổ sung minh chứng tiêu chí 6 và rà soát lại số hồ sơ trễ hẹn."
+
+# unit → where its 2021-Q3 scorecard stands: "untouched" (only the carried-over explanations),
+# "draft" (some criteria scored), "submitted", "returned" (with RETURN_COMMENT), "approved".
+Q3_PLAN = {
+    "tg-vp-hdnd-ubnd": "submitted",
+    "tg-noi-vu": "approved",
+    "tg-tu-phap": "approved",
+    "tg-tai-chinh-ke-hoach": "submitted",
+    "tg-tai-nguyen-moi-truong": "submitted",
+    "tg-lao-dong-tbxh": "draft",
+    "tg-van-hoa-thong-tin": "untouched",
+    "tg-giao-duc-dao-tao": "submitted",
+    "tg-y-te": "approved",
+    "tg-thanh-tra": "untouched",
+    "tg-kinh-te-ha-tang": "draft",
+    "tg-nong-nghiep-ptnt": "submitted",
+    "tg-dan-toc": "untouched",
+    "tg-tt-tuan-giao": "approved",
+    "tg-chieng-dong": "submitted",
+    "tg-chieng-sinh": "draft",
+    "tg-mun-chung": "submitted",
+    "tg-muong-khong": "returned",
+    "tg-muong-mun": "untouched",
+    "tg-muong-thin": "submitted",
+    "tg-na-say": "approved",
+    "tg-na-tong": "draft",
+    "tg-phinh-sang": "submitted",
+    "tg-pu-nhung": "untouched",
+    "tg-pu-xi": "submitted",
+    "tg-quai-cang": "untouched",
+    "tg-quai-nua": "draft",
+    "tg-quai-to": "submitted",
+    "tg-rang-dong": "untouched",
+    "tg-ta-ma": "approved",
+    "tg-tenh-phong": "draft",
+    "tg-toa-tinh": "submitted",
+}
+
+
+def _score_next(district: Unit, criteria_set, units: dict[str, Unit], today: datetime.date):
+    reviewer = get_user_model().objects.get(username="thamdinh")
+    period = domain.open_period(
+        district,
+        YEAR,
+        QUARTER + 1,
+        criteria_set,
+        self_deadline=today + datetime.timedelta(days=4),
+        review_deadline=today + datetime.timedelta(days=11),
+        basis_document=NEXT_BASIS,
+        carry_over=True,
+        actor=reviewer,
+    )
+    criteria = {c.code: c for c in criteria_set.scored_criteria()}
+    for index, spec in enumerate(demo_units()):
+        state = Q3_PLAN[spec.code]
+        if state == "untouched":
+            continue
+        card = period.scorecards.get(unit=units[spec.code])
+        staff = get_user_model().objects.get(username=spec.code)
+        codes = list(criteria) if state != "draft" else list(criteria)[: 3 + index % 5]
+        if spec.no_tthc:
+            card = domain.declare_no_tthc(
+                card, True, "Trong quý không phát sinh hồ sơ TTHC.", actor=staff
+            )
+        else:
+            entries = {
+                criteria[code].id: domain.Entry(
+                    Decimal(_next_points(spec, code, index)),
+                    card.scores.get(criterion__code=code).self_note
+                    or "Theo sổ theo dõi hồ sơ của đơn vị.",
+                )
+                for code in codes
+            }
+            card = domain.record_self_scores(card, entries, actor=staff)
+            if state != "draft":
+                _attach_evidence(card, staff, "Quý III năm 2021")
+        if state == "draft":
+            continue
+        card = domain.transition(card, domain.Transition.SUBMIT, actor=staff, today=today)
+        if state == "returned":
+            domain.transition(card, domain.Transition.RETURN, actor=reviewer, note=RETURN_COMMENT)
+        elif state == "approved":
+            domain.transition(card, domain.Transition.APPROVE, actor=reviewer)
+
+
+def _next_points(spec: DemoUnit, code: str, index: int) -> int:
+    """Q3's points: Q2's, with criterion 7 a point lower for every third unit."""
+    if code == "7" and index % 3 == 0:
+        return 1
+    return _points(spec, code)

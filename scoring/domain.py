@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from criteria.models import CriteriaSet, classify
 from scoring import notifications
 from scoring.models import (
+    EXPLANATION_MAX,
+    REASON_MAX,
     EventKind,
     Evidence,
     Period,
@@ -331,6 +333,17 @@ class Entry:
     comment: str | None = None
 
 
+def too_long(text: str | None, limit: int, what: str) -> list[str]:
+    """The refusal for a text over its limit (``EXPLANATION_MAX``, ``REASON_MAX``), or none."""
+    length = len(text or "")
+    if length <= limit:
+        return []
+    return [
+        _("%(what)s is %(length)s characters long; at most %(limit)s are allowed.")
+        % {"what": what, "length": length, "limit": limit}
+    ]
+
+
 def _lock(scorecard: Scorecard, expected_version: int | None) -> Scorecard:
     """The scorecard's row, locked until the transaction ends (its period is read, not locked:
     every unit's save would otherwise queue on the one period row)."""
@@ -451,6 +464,10 @@ def _write_self_scores(
             except ValidationError as exc:
                 errors.extend(exc.messages)
                 continue
+        long = too_long(entry.text, EXPLANATION_MAX, _explanation_of(score.criterion.code))
+        if long:
+            errors.extend(long)
+            continue
         if (score.self_points, score.self_note) == (entry.points, entry.text):
             continue
         code = score.criterion.code
@@ -530,6 +547,12 @@ def record_review(
                     )
                     continue
             comment = score.comment if entry.comment is None else entry.comment
+            long = too_long(entry.text, REASON_MAX, _reason_of(code)) + too_long(
+                comment, REASON_MAX, _comment_of(code)
+            )
+            if long:
+                errors.extend(long)
+                continue
             old = (score.reviewed_points, score.review_reason, score.comment)
             if old == (entry.points, entry.text, comment):
                 continue
@@ -566,6 +589,8 @@ def declare_no_tthc(
     """
     if declared and not note.strip():
         raise ScoringError(_("Explain why no procedure arose this quarter."))
+    if too_long(note, REASON_MAX, _("The reason")):
+        raise ScoringError(too_long(note, REASON_MAX, _("The reason")))
     with transaction.atomic():
         card = _lock(scorecard, expected_version)
         _require_status(card, ScorecardStatus.unit_editable())
@@ -682,6 +707,8 @@ def transition(
     """
     if name not in TRANSITIONS:
         raise ScoringError(_("Unknown action."))
+    if too_long(note, REASON_MAX, _("The comment")):
+        raise ScoringError(too_long(note, REASON_MAX, _("The comment")))
     sources, target, kind = TRANSITIONS[name]
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -795,6 +822,7 @@ def extend_deadline(
     problems = []
     if not note.strip():
         problems.append(_("Give the reason for the extension."))
+    problems.extend(too_long(note, REASON_MAX, _("The reason")))
     if deadline <= today:
         problems.append(
             _("The new deadline must be after today (%(date)s).")
@@ -1067,6 +1095,8 @@ def import_scorecards(
                 note = note.strip() if declared else ""
                 if declared and not note:
                     problems.append(_("Explain why no procedure arose this quarter."))
+                elif too_long(note, REASON_MAX, _("The reason")):
+                    problems.extend(too_long(note, REASON_MAX, _("The reason")))
                 elif (card.no_tthc, card.no_tthc_note) != (declared, note):
                     before["no_tthc"], before["no_tthc_note"] = card.no_tthc, card.no_tthc_note
                     after["no_tthc"], after["no_tthc_note"] = declared, note
@@ -1116,7 +1146,8 @@ def import_scorecards(
 
 
 def _imported_score_problems(criterion, new: Mapping[str, object]) -> list[str]:
-    problems = []
+    problems = too_long(new["self_note"], EXPLANATION_MAX, _explanation_of(criterion.code))
+    problems += too_long(new["review_reason"], REASON_MAX, _reason_of(criterion.code))
     for name in ("self_points", "reviewed_points"):
         if new[name] is not None:
             try:
@@ -1135,6 +1166,18 @@ def _imported_score_problems(criterion, new: Mapping[str, object]) -> list[str]:
             % {"code": criterion.code}
         )
     return problems
+
+
+def _explanation_of(code: str) -> str:
+    return _("The explanation of criterion %(code)s") % {"code": code}
+
+
+def _reason_of(code: str) -> str:
+    return _("The reason for criterion %(code)s") % {"code": code}
+
+
+def _comment_of(code: str) -> str:
+    return _("The comment on criterion %(code)s") % {"code": code}
 
 
 def _imported_state(values: Mapping[str, object]) -> dict:

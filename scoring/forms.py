@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from criteria.models import CriteriaSet, CriteriaSetStatus
 from scoring.domain import Entry, default_deadlines
 from scoring.files import ALLOWED_EXTENSIONS, CheckedFile, check_evidence_file
-from scoring.models import Period, Score
+from scoring.models import EXPLANATION_MAX, REASON_MAX, Period, Score
 from scoring.results import BoardFilter
 from units.models import Unit
 
@@ -150,6 +151,15 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+def evidence_help() -> str:
+    """Which files an evidence field takes, and how large, said next to it."""
+    kinds = ", ".join(ext.lstrip(".").upper() for ext in ALLOWED_EXTENSIONS)
+    return _("Accepted: %(kinds)s; at most %(size)s per file.") % {
+        "kinds": kinds,
+        "size": filesizeformat(settings.EVIDENCE_MAX_BYTES),
+    }
+
+
 class SelfScoreForm(VersionedForm):
     def __init__(self, *args, scores: list[Score], **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,6 +172,7 @@ class SelfScoreForm(VersionedForm):
             self.fields[f"note_{cid}"] = forms.CharField(
                 label=_("Explanation"),
                 required=False,
+                max_length=EXPLANATION_MAX,
                 initial=score.self_note,
                 widget=NoteTextarea,  # a class: each field makes its own, no deep copy
             )
@@ -169,6 +180,7 @@ class SelfScoreForm(VersionedForm):
                 label=_("Add evidence"),
                 required=False,
                 widget=EvidenceInput,
+                help_text=evidence_help(),
             )
         self.checked: dict[int, CheckedFile] = {}
 
@@ -209,6 +221,7 @@ class ReviewForm(VersionedForm):
     note = forms.CharField(
         label=_("Overall comment"),
         required=False,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required to return the scorecard, unless a criterion has a comment."),
     )
@@ -224,12 +237,14 @@ class ReviewForm(VersionedForm):
             self.fields[f"reason_{cid}"] = forms.CharField(
                 label=_("Reason for the change"),
                 required=False,
+                max_length=REASON_MAX,
                 initial=score.review_reason,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
             self.fields[f"comment_{cid}"] = forms.CharField(
                 label=_("Comment to the unit"),
                 required=False,
+                max_length=REASON_MAX,
                 initial=score.comment,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
@@ -238,6 +253,19 @@ class ReviewForm(VersionedForm):
         for score in self.scores:
             cid = score.criterion_id
             yield score, self[f"points_{cid}"], self[f"reason_{cid}"], self[f"comment_{cid}"]
+
+    def clean(self):
+        """A changed score needs its reason, said next to the reason's field (the domain
+        refuses it too, for every other caller)."""
+        data = super().clean()
+        for score in self.scores:
+            cid = score.criterion_id
+            points = data.get(f"points_{cid}")
+            reason = (data.get(f"reason_{cid}") or "").strip()
+            changed = points is not None and points != score.self_points
+            if changed and not reason and f"reason_{cid}" not in self.errors:
+                self.add_error(f"reason_{cid}", _("Give a reason for changing the points."))
+        return data
 
     def entries(self) -> dict[int, Entry]:
         return {
@@ -265,12 +293,15 @@ class NoTthcForm(VersionedForm):
     note = forms.CharField(
         label=_("Why no procedure arose"),
         required=False,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class ReasonForm(forms.Form):
-    note = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Reason"), max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class DeadlineForm(forms.Form):
@@ -279,7 +310,10 @@ class DeadlineForm(forms.Form):
     )
     # Checked by the domain (with its own message); marked required for the browser too.
     note = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.TextInput(attrs={"required": True})
+        label=_("Reason"),
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.TextInput(attrs={"required": True}),
     )
 
 

@@ -31,6 +31,7 @@ class Line:
     changes: list[Change] = field(default_factory=list)
     heading: str = ""  # what happened, when and by whom (scorecards; reports say it in full)
     detail: str = ""  # for auditors: file fingerprints
+    note: str = ""  # where a change came from, when the event says
 
 
 def lines(card: Scorecard) -> list[Line]:
@@ -43,7 +44,7 @@ def describe(event: ScorecardEvent) -> Line:
     at = timezone.localtime(event.created_at)
     line = DESCRIBERS.get(event.kind, _describe_status)(event)
     if event.note and event.kind not in NOTE_IN_SENTENCE:
-        line.sentence = f"{line.sentence} {event.note}"  # e.g. which scoring sheet it came from
+        line.note = event.note  # e.g. which scoring sheet the save came from
     line.heading = _("%(what)s · %(time)s %(date)s · %(actor)s") % {
         "what": event.get_kind_display(),
         "time": at.strftime("%H:%M"),

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -12,6 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from criteria.models import POINTS, CriteriaSet, Criterion, classify
 from units.models import ReportGroup, Unit, UnitKind
+
+# How long the texts people write may be, in characters: enforced by the forms (with a
+# counter in the page), the domain functions and the models.
+EXPLANATION_MAX = 2000  # a unit's explanation of a criterion
+REASON_MAX = 1000  # a reviewer's reason or comment, a note on a workflow step
+
+
+def text_limit(limit: int) -> list:
+    return [MaxLengthValidator(limit)]
 
 
 class PeriodStatus(models.TextChoices):
@@ -150,7 +160,12 @@ class Scorecard(models.Model):
         _("status"), max_length=10, choices=ScorecardStatus.choices, default=ScorecardStatus.DRAFT
     )
     no_tthc = models.BooleanField(_("no procedure arose"), default=False)
-    no_tthc_note = models.TextField(_("note on no procedure"), blank=True)
+    no_tthc_note = models.TextField(
+        _("note on no procedure"),
+        blank=True,
+        max_length=REASON_MAX,
+        validators=text_limit(REASON_MAX),
+    )
     self_total = models.DecimalField(_("self total"), null=True, blank=True, **POINTS)
     final_total = models.DecimalField(_("final total"), null=True, blank=True, **POINTS)
     band = models.CharField(_("classification"), max_length=50, blank=True)
@@ -269,13 +284,24 @@ class Score(models.Model):
     )
     max_points = models.DecimalField(_("maximum points"), **POINTS)
     self_points = models.DecimalField(_("self points"), null=True, blank=True, **POINTS)
-    self_note = models.TextField(_("explanation"), blank=True)
+    self_note = models.TextField(
+        _("explanation"),
+        blank=True,
+        max_length=EXPLANATION_MAX,
+        validators=text_limit(EXPLANATION_MAX),
+    )
     suggested_points = models.DecimalField(_("suggested points"), null=True, blank=True, **POINTS)
     suggestion_source = models.TextField(_("suggestion source"), blank=True)
     reviewed_points = models.DecimalField(_("reviewed points"), null=True, blank=True, **POINTS)
-    review_reason = models.TextField(_("review reason"), blank=True)
+    review_reason = models.TextField(
+        _("review reason"), blank=True, max_length=REASON_MAX, validators=text_limit(REASON_MAX)
+    )
     comment = models.TextField(
-        _("reviewer's comment"), blank=True, help_text=_("What the unit should correct.")
+        _("reviewer's comment"),
+        blank=True,
+        max_length=REASON_MAX,
+        validators=text_limit(REASON_MAX),
+        help_text=_("What the unit should correct."),
     )
     suggestion_batch = models.ForeignKey(
         "ImportBatch",

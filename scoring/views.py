@@ -69,6 +69,22 @@ def _fail(request: HttpRequest, exc: ScoringError) -> None:
 
 
 @login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """Where logging in lands: a unit user whose only work is one scorecard to fill in goes
+    straight to it; everyone else to the home page (which always lists everything)."""
+    editable = [
+        card
+        for card in access.scorecards_for(request.user)
+        .filter(unit__in=scorable_units(request.user))
+        .select_related("unit")
+        if card.is_editable_by_unit
+    ]
+    if len(editable) == 1 and not access.periods_for(request.user).exists():
+        return redirect("scoring:scorecard", editable[0].pk)
+    return redirect("home")
+
+
+@login_required
 def home(request: HttpRequest) -> HttpResponse:
     cards = (
         access.scorecards_for(request.user)
@@ -85,8 +101,6 @@ def home(request: HttpRequest) -> HttpResponse:
             approved=Count("scorecards", filter=Q(scorecards__status=ScorecardStatus.APPROVED)),
         )
     )
-    if len(cards) == 1 and not periods and cards[0].is_editable_by_unit:
-        return redirect("scoring:scorecard", cards[0].pk)
     context = {
         "cards": cards,
         "periods": periods,

@@ -129,7 +129,7 @@ MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 MEDIA_URL = None
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "start"  # a unit with one scorecard to fill in goes straight to it
 LOGOUT_REDIRECT_URL = "login"
 
 MAILERS = {

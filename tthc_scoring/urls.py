@@ -11,6 +11,7 @@ admin.site.index_title = _("Data administration")
 
 urlpatterns = [
     path("", scoring_views.home, name="home"),
+    path("start/", scoring_views.start, name="start"),
     path("", include("scoring.urls")),
     path("", include("reports.urls")),
     path("", include("imports.urls")),

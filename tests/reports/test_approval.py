@@ -259,10 +259,12 @@ def test_a_section_edited_by_hand_is_kept_at_approval(period):
     assert "Các xã: 03 đơn vị đạt xuất sắc." in report.specific
 
 
-def test_regenerating_replaces_hand_edits_too(period):
+def test_regenerating_keeps_hand_edits_unless_asked_to_replace_them(period):
     report = domain.edit(domain.report_for(period), {"issues": "- Viết tay."})
 
-    report = domain.regenerate(report)
+    kept = domain.regenerate(report)
+    assert (kept.issues, kept.hand_edited()) == ("- Viết tay.", ["issues"])
 
-    assert report.hand_edited() == []
-    assert report.issues != "- Viết tay."
+    replaced = domain.regenerate(kept, replace=["issues"])
+    assert replaced.hand_edited() == []
+    assert replaced.issues != "- Viết tay."

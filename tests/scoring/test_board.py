@@ -118,8 +118,8 @@ def test_the_board_shows_each_units_progress(reviewer_client, period, named, tua
     record_self_scores(card, {ids[0]: Entry(Decimal(1), "x"), ids[1]: Entry(Decimal(2), "y")})
 
     html = board(reviewer_client, period).content.decode()
-    assert re.search(r'class="num progress">2/9<', html)
-    assert re.search(r'class="num progress">9/9<', html)
+    assert re.search(r'class="progress">2/9<', html)
+    assert re.search(r'class="progress">9/9<', html)
 
 
 # Pages and query counts

@@ -129,3 +129,56 @@ def test_the_command_prints_the_users_and_password(capsys):
     out = capsys.readouterr().out
     assert DEMO_PASSWORD in out
     assert "thamdinh" in out and "lanhdao" in out and "tg-na-tong" in out
+
+
+# The next quarter, in progress: every role has work
+
+
+@pytest.fixture
+def q3(demo):
+    return Period.objects.get(organizer__code="tuan-giao", year=2021, quarter=3)
+
+
+def test_the_next_quarter_is_in_progress_with_a_realistic_mix(q3):
+    statuses = Counter(q3.scorecards.values_list("status", flat=True))
+
+    assert statuses == {"draft": 13, "submitted": 12, "returned": 1, "approved": 6}
+    returned = q3.scorecards.get(status="returned")
+    assert returned.events.filter(kind="returned").get().note.startswith("Đề nghị bổ sung")
+
+
+def test_its_deadlines_are_a_few_days_ahead_so_units_can_still_submit(q3):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    assert 0 < (q3.self_deadline - today).days <= 7
+    assert q3.review_deadline > q3.self_deadline
+
+
+def test_units_start_from_their_q2_explanations_not_their_points(demo, q3):
+    q2_card = demo.scorecards.get(unit__code="tg-quai-cang")
+    q3_card = q3.scorecards.get(unit__code="tg-quai-cang")
+
+    assert q3_card.status == "draft"
+    assert sorted(q3_card.scores.values_list("criterion__code", "self_note")) == sorted(
+        q2_card.scores.values_list("criterion__code", "self_note")
+    )
+    assert set(q3_card.scores.values_list("self_points", flat=True)) == {None}
+    assert q3_card.events.get(kind="opened").after["carried_over"]
+
+
+def test_the_next_quarter_has_dossier_statistics_for_every_unit(q3):
+    assert DossierStats.objects.filter(year=2021, quarter=3).count() == q3.scorecards.count()
+
+
+def test_approved_and_submitted_cards_have_evidence_where_it_is_required(demo, q3):
+    for period in (demo, q3):
+        for card in period.scorecards.filter(status__in=["approved", "submitted"], no_tthc=False):
+            required = card.scores.filter(criterion__evidence_required=True)
+            assert required.exists()
+            assert all(score.evidence.exists() for score in required), card.unit
+
+
+def test_every_demo_user_has_an_e_mail_address(demo):
+    assert not get_user_model().objects.filter(email="").exists()
+    assert get_user_model().objects.get(username="thamdinh").email == "thamdinh@tuangiao.example"

@@ -30,6 +30,7 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 # Which object each URL points at: the scorecard, its evidence file, its period, or nothing.
 TARGET = {
     "home": None,
+    "start": None,
     "password_change": None,
     "password_change_done": None,
     "scoring:scorecard": "card",
@@ -86,13 +87,15 @@ SEPARATELY_TESTED = {"login", "logout", "set_language"}
 # same district); outside_reviewer (reviewer of a neighbouring district); reviewer and leader
 # (of Tuần Giáo district).
 TABLE = [
-    # Home: a unit user with one editable scorecard and no board goes straight to it.
+    # Home: everyone's list of work. Logging in lands on "start", which sends a unit user
+    # with one editable scorecard and no board straight to it.
     ("anonymous", "GET", "home", 302),
-    ("staff", "GET", "home", 302),
-    ("other_staff", "GET", "home", 302),
+    ("staff", "GET", "home", 200),
+    ("other_staff", "GET", "home", 200),
     ("outside_reviewer", "GET", "home", 200),
     ("reviewer", "GET", "home", 200),
     ("leader", "GET", "home", 200),
+    *row("GET", "start", 302, 302, 302, 302, 302, 302),
     # Password change: every signed-in user.
     ("anonymous", "GET", "password_change", 302),
     ("staff", "GET", "password_change", 200),
@@ -420,13 +423,17 @@ def test_anyone_can_open_the_login_page(client):
     assert response.status_code == 200
 
 
-def test_logging_in_leads_home(client, staff):
+def test_logging_in_leads_to_the_start_which_leads_to_the_work(client, staff, card, reviewer):
     response = client.post(
         reverse("login"), {"username": "staff", "password": "correct horse battery staple"}
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("start")
+    # One editable scorecard and no board: straight to it.
+    assert client.get(reverse("start"))["Location"] == reverse("scoring:scorecard", args=[card.pk])
+    client.force_login(reviewer)
+    assert client.get(reverse("start"))["Location"] == reverse("home")
 
 
 def test_logging_out_takes_a_post_and_leads_to_the_login_page(client, staff):
@@ -458,6 +465,7 @@ def test_anyone_can_choose_the_interface_language(client):
 # their own unit like any of its staff, see the board, and never review their own scorecard.
 OWN_UNIT_REVIEWER = {
     ("GET", "home"): 200,
+    ("GET", "start"): 302,
     ("GET", "password_change"): 200,
     ("GET", "password_change_done"): 200,
     ("GET", "scoring:scorecard"): 200,

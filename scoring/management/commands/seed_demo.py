@@ -7,8 +7,9 @@ from units.models import Unit
 
 class Command(BaseCommand):
     help = _(
-        "Build the Tuần Giáo Q2/2021 demo (units, criteria, approved scorecards, dossier "
-        "statistics, users). Running it again adds nothing."
+        "Build the Tuần Giáo demo: 2021-Q2 as in the seed report (every scorecard approved) and "
+        "2021-Q3 in progress, with units, criteria, dossier statistics and users. Running it "
+        "again adds nothing."
     )
 
     def add_arguments(self, parser):
@@ -24,7 +25,9 @@ class Command(BaseCommand):
             return
         result = build_demo()
         if result.created:
-            self.stdout.write(_("Demo quarter 2021-Q2 of Tuần Giáo built."))
+            self.stdout.write(
+                _("Demo of Tuần Giáo built: 2021-Q2 (the seed report) and 2021-Q3 (in progress).")
+            )
         else:
             self.stdout.write(_("The demo is already loaded; nothing was added."))
         self.stdout.write(_("Demo users (password for all: %(pw)s):") % {"pw": DEMO_PASSWORD})
