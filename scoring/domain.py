@@ -655,13 +655,10 @@ def _submit_problems(card: Scorecard, today: datetime.date) -> list[str]:
         code = score.criterion.code
         if score.self_points is None:
             problems.append(_("Criterion %(code)s has no points.") % {"code": code})
-        elif (
-            score.criterion.evidence_required
-            and not score.self_note.strip()
-            and not score.evidence.all()
-        ):
+        elif score.criterion.evidence_required and not score.evidence.all():
             problems.append(
-                _("Criterion %(code)s needs evidence or an explanation.") % {"code": code}
+                _("Criterion %(code)s requires an evidence file: attach one before submitting.")
+                % {"code": code}
             )
     return problems
 
@@ -688,7 +685,7 @@ def transition(
     """Move a scorecard through ``draft → submitted → returned/approved`` (and reopen).
 
     - submit (draft/returned → submitted): refused, naming each problem, when a criterion has
-      no points, a criterion requiring evidence has neither evidence nor explanation, or the
+      no points, a criterion requiring evidence has no evidence file, or the
       self-scoring deadline has passed (checked against ``today``). Sets ``submitted_at``.
     - return (submitted → returned): needs a comment. Clears ``approved_at``.
     - approve (submitted → approved): refused while a criterion lacks final points. Sets

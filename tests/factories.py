@@ -7,10 +7,12 @@ from pathlib import Path
 import factory
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from criteria.loader import load_criteria_file
 from criteria.models import Band, CriteriaSet, CriteriaSetStatus, Criterion
-from scoring.domain import Entry, record_self_scores
+from scoring.domain import Entry, add_evidence, record_self_scores
+from scoring.files import check_evidence_file
 from scoring.models import Scorecard
 from units.models import Membership, Role, Unit, UnitKind
 
@@ -112,8 +114,11 @@ def criterion_ids(card: Scorecard) -> dict[str, int]:
     return dict(card.scores.values_list("criterion__code", "criterion_id"))
 
 
-def self_score(card: Scorecard, points, note: str = "Theo sổ theo dõi hồ sơ") -> Scorecard:
-    """Enter self points with an explanation on every criterion, through the domain.
+def self_score(
+    card: Scorecard, points, note: str = "Theo sổ theo dõi hồ sơ", *, evidence: bool = True
+) -> Scorecard:
+    """Enter self points with an explanation on every criterion, through the domain, and
+    (unless ``evidence`` is false) a PDF on each criterion that requires evidence.
 
     ``points`` is one value for all criteria or a list with one value (or None) per criterion,
     in order.
@@ -124,4 +129,23 @@ def self_score(card: Scorecard, points, note: str = "Theo sổ theo dõi hồ s�
         cid: Entry(None if v is None else Decimal(str(v)), note)
         for cid, v in zip(ids, values, strict=True)
     }
-    return record_self_scores(card, entries)
+    card = record_self_scores(card, entries)
+    if evidence:
+        attach_required_evidence(card)
+        card.refresh_from_db()
+    return card
+
+
+# The smallest file the evidence check accepts as a PDF.
+EVIDENCE_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def attach_required_evidence(card: Scorecard) -> None:
+    """A PDF on every criterion that requires evidence and has none yet, so the card can be
+    submitted."""
+    required = card.scores.filter(criterion__evidence_required=True, evidence__isnull=True)
+    for score in required.select_related("criterion"):
+        upload = SimpleUploadedFile(
+            f"minh-chung-{score.criterion.code}.pdf", EVIDENCE_PDF, content_type="application/pdf"
+        )
+        add_evidence(score, upload, check_evidence_file(upload))

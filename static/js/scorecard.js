@@ -8,6 +8,7 @@
   var bands = JSON.parse(bandsNode.textContent);
   var totalNode = document.getElementById("running-total");
   var bandNode = document.getElementById("running-band");
+  if (!totalNode || !bandNode) return; // read-only: nothing to total
 
   function classify(total) {
     var best = null;
@@ -31,4 +32,5 @@
 
   form.addEventListener("input", update);
   form.addEventListener("change", update);
+  update(); // anything chosen before this script ran (it loads deferred) counts too
 })();

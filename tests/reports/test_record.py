@@ -210,7 +210,7 @@ def test_an_edit_that_changes_nothing_writes_nothing(draft, settings):
 def test_redrafting_records_the_sections_it_rewrote(draft, reviewer):
     domain.edit(draft, {"issues": "- Viết tay."})
 
-    report = domain.regenerate(draft, actor=reviewer)
+    report = domain.regenerate(draft, replace=["issues"], actor=reviewer)
 
     event = report.events.latest("id")
     assert (event.kind, event.actor, list(event.after)) == ("redrafted", reviewer, ["issues"])

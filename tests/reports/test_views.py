@@ -35,6 +35,9 @@ URLS = [
 ]
 LEAD_ONLY = ["reports:approve", "reports:withdraw", "reports:sign", "reports:upload_signed"]
 
+# As posted after the confirmation dialog (the confirmation step: tests/reports/test_redraft.py).
+CONFIRMED = {"confirmed": "1"}
+
 
 def url(name: str, period, kind: str | None = None, job: RenderJob | None = None) -> str:
     if name == "reports:job":
@@ -157,6 +160,7 @@ def test_a_reviewer_saves_the_draft(client, period, reviewer):
     report = domain.report_for(period)
     data = {name: getattr(report, name) or "" for name in domain.EDITABLE}
     data |= {"number": "15", "issue_date": "2021-07-05", "version": report.version}
+    data["online_threshold"] = "30"  # entered in per cent
     client.force_login(reviewer)
 
     response = client.post(url("reports:report", period), data)
@@ -176,7 +180,7 @@ def test_a_leader_approves_signs_and_withdraws_through_the_pages(
     report = numbered(domain.report_for(scored_period))
     client.force_login(leader)
 
-    approved = client.post(url("reports:approve", scored_period))
+    approved = client.post(url("reports:approve", scored_period), CONFIRMED)
     status_after_approval = Report.objects.get(pk=report.pk).status
     signed = client.post(url("reports:sign", scored_period))
     status_after_signing = Report.objects.get(pk=report.pk).status
@@ -194,7 +198,7 @@ def test_a_refused_approval_shows_its_reasons(client, period, leader):
     domain.report_for(period)
     english(client).force_login(leader)
 
-    response = client.post(url("reports:approve", period), follow=True)
+    response = client.post(url("reports:approve", period), CONFIRMED, follow=True)
 
     page = response.content.decode()
     assert "scorecards are not approved yet" in page
@@ -281,7 +285,7 @@ def test_a_large_period_renders_its_approved_pdf_as_a_job(
     client.force_login(leader)
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url("reports:approve", scored_period))
+        client.post(url("reports:approve", scored_period), CONFIRMED)
 
     report = Report.objects.get(pk=report.pk)
     job = RenderJob.objects.get()

@@ -30,7 +30,7 @@ from scoring import domain
 from scoring.domain import Entry, StaleScorecard, open_period, record_self_scores
 from scoring.models import EventKind, Scorecard, ScorecardStatus
 from tests.clients import client_for, english, url
-from tests.factories import MembershipFactory, district
+from tests.factories import MembershipFactory, attach_required_evidence, district
 from units.models import Role
 
 ROUNDS = 5
@@ -221,18 +221,20 @@ SUBMIT = "submit"
 
 @pytest.fixture
 def crowd(criteria_set):
-    """A district of ``UNITS`` units with an open quarter, one signed-in staff client each."""
+    """A district of ``UNITS`` units with an open quarter, one signed-in staff client each,
+    every card with its evidence files already attached (so that a submit is accepted)."""
     place = district(n_communes=UNITS - 2, n_agencies=2)
     period = open_period(place.district, 2021, 3, criteria_set)
     clients = {}
     for card in period.scorecards.select_related("unit"):
+        attach_required_evidence(card)
         user = MembershipFactory(unit=card.unit, role=Role.UNIT_STAFF).user
         clients[card.pk] = client_for(user)
     return period, clients
 
 
 def evidence_free(card: Scorecard, values: dict) -> dict:
-    """``values`` with an explanation on every criterion, so that a submit is accepted."""
+    """``values`` with an explanation on every criterion."""
     return {cid: (points, note or "Có sổ theo dõi") for cid, (points, note) in values.items()}
 
 

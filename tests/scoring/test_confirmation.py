@@ -13,7 +13,7 @@ from scoring.domain import Entry, Transition, add_evidence, record_self_scores, 
 from scoring.files import check_evidence_file
 from scoring.models import Evidence, Scorecard, ScorecardStatus
 from tests.clients import asking_client, flashes
-from tests.factories import criterion_ids, self_score
+from tests.factories import attach_required_evidence, criterion_ids, self_score
 from tests.scoring.test_evidence import form_data, pdf_bytes
 
 
@@ -43,6 +43,8 @@ def asking_reviewer(reviewer):
 
 
 def test_save_and_submit_without_javascript_saves_then_asks(asking, card):
+    attach_required_evidence(card)
+    card.refresh_from_db()
     data = form_data(card, dict.fromkeys("123456789", "2"))
     data |= {f"note_{cid}": "Theo sổ theo dõi" for cid in criterion_ids(card).values()}
     data["action"] = "submit"

@@ -13,6 +13,7 @@ from scoring import domain
 from scoring.domain import Entry, Transition
 from scoring.files import check_evidence_file
 from scoring.models import EventKind, Scorecard, ScorecardEvent, ScorecardStatus
+from tests.factories import attach_required_evidence
 from tests.scoring.test_evidence import pdf_bytes, upload
 
 
@@ -74,6 +75,7 @@ def test_transitions_say_the_status_before_and_after_with_the_comment(
     for code in "12456789":
         c = criterion(card, code)
         domain.record_self_scores(card, {c.pk: Entry(Decimal(0), "Không có")}, actor=staff)
+    attach_required_evidence(card)
     card.refresh_from_db()
     domain.transition(card, Transition.SUBMIT, actor=staff)
     domain.transition(card, Transition.RETURN, actor=reviewer, note="Bổ sung minh chứng")

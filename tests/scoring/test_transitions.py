@@ -19,7 +19,7 @@ from scoring.domain import (
     transition,
 )
 from scoring.models import EventKind, Evidence, Score, Scorecard, ScorecardStatus
-from tests.factories import criterion_ids, self_score
+from tests.factories import attach_required_evidence, criterion_ids, self_score
 
 S = ScorecardStatus
 T = Transition
@@ -181,6 +181,7 @@ def test_it_refuses_an_unknown_action(card):
 def test_submit_names_each_criterion_without_points(card):
     ids = criterion_ids(card)
     record_self_scores(card, {ids[c]: Entry(Decimal(2), "Đủ") for c in "1234567"})
+    attach_required_evidence(card)
     before = state(card)
 
     messages = refused(transition, card, T.SUBMIT)
@@ -189,17 +190,16 @@ def test_submit_names_each_criterion_without_points(card):
     assert state(card) == before
 
 
-def test_submit_names_each_evidence_criterion_without_evidence_or_note(card):
+def test_submit_names_each_evidence_criterion_without_a_file_even_if_explained(card):
     ids = criterion_ids(card)
-    record_self_scores(card, {cid: Entry(Decimal(2)) for cid in ids.values()})
+    record_self_scores(card, {cid: Entry(Decimal(2), "Có giải trình") for cid in ids.values()})
     before = state(card)
 
     messages = refused(transition, card, T.SUBMIT)
 
     assert messages == [
-        "Criterion 5 needs evidence or an explanation.",
-        "Criterion 6 needs evidence or an explanation.",
-        "Criterion 8 needs evidence or an explanation.",
+        f"Criterion {code} requires an evidence file: attach one before submitting."
+        for code in "568"
     ]
     assert state(card) == before
 

@@ -162,7 +162,12 @@ def test_an_adjustment_without_a_reason_is_refused_and_nothing_saved(reviewer_cl
     response = reviewer_client.post(url(card), review_data(card, points={"5": "1"}))
 
     assert response.status_code == 200
-    assert flashes(response) == ["Criterion 5: give a reason for changing the points."]
+    assert flashes(response) == ["Nothing was saved: correct the marked fields."]
+    reason = f"reason_{card.scores.get(criterion__code='5').criterion_id}"
+    with override("en"):  # said next to the reason's field
+        assert response.context["form"].errors == {
+            reason: ["Give a reason for changing the points."]
+        }
     assert state(card) == before
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from scoring.domain import Transition, declare_no_tthc, open_period, transition
 from scoring.models import EventKind, Scorecard, ScorecardStatus
 from tests.clients import client_for, flashes, url
-from tests.factories import MembershipFactory, self_score
+from tests.factories import MembershipFactory, attach_required_evidence, self_score
 from units.models import Role
 
 S = ScorecardStatus
@@ -147,6 +147,8 @@ def test_saving_records_the_change_with_before_and_after(staff_client, staff, ca
 
 
 def test_save_and_submit_submits_a_complete_scorecard(staff_client, card):
+    attach_required_evidence(card)
+    card.refresh_from_db()
     data = form_data(
         card, points=all_points("2"), notes=dict.fromkeys(EVIDENCE_CODES, "Có biên bản")
     )
@@ -161,6 +163,8 @@ def test_save_and_submit_submits_a_complete_scorecard(staff_client, card):
 
 
 def test_submit_is_refused_naming_each_criterion_without_points(staff_client, card):
+    attach_required_evidence(card)
+    card.refresh_from_db()
     points = {**all_points("2"), "2": "", "7": ""}
     notes = dict.fromkeys(EVIDENCE_CODES, "Có biên bản")
 
@@ -179,32 +183,37 @@ def test_submit_is_refused_naming_each_criterion_without_points(staff_client, ca
     assert response.context["form"][f"points_{ids_by_code(card)['1']}"].value() == "2"
 
 
-def test_submit_is_refused_for_evidence_criteria_without_evidence_or_explanation(
-    staff_client, card
-):
-    response = staff_client.post(
-        url(card), form_data(card, points=all_points("2"), action="submit")
-    )
-
-    card.refresh_from_db()
-    assert flashes(response) == [
-        "Nothing was saved or submitted:",
-        "Criterion 5 needs evidence or an explanation.",
-        "Criterion 6 needs evidence or an explanation.",
-        "Criterion 8 needs evidence or an explanation.",
-    ]
-    assert card.status == S.DRAFT
-
-
-def test_a_whitespace_explanation_does_not_count_as_one(staff_client, card):
-    notes = {"5": "Có biên bản", "6": "Có biên bản", "8": "   "}
+def test_submit_is_refused_for_evidence_criteria_without_a_file(staff_client, card):
+    notes = dict.fromkeys(EVIDENCE_CODES, "Có biên bản")  # an explanation is not a file
 
     response = staff_client.post(
         url(card), form_data(card, points=all_points("2"), notes=notes, action="submit")
     )
 
     card.refresh_from_db()
-    assert flashes(response)[1:] == ["Criterion 8 needs evidence or an explanation."]
+    assert flashes(response) == [
+        "Nothing was saved or submitted:",
+        *[
+            f"Criterion {code} requires an evidence file: attach one before submitting."
+            for code in "568"
+        ],
+    ]
+    assert card.status == S.DRAFT
+
+
+def test_only_the_criterion_still_without_a_file_is_named(staff_client, card):
+    attach_required_evidence(card)
+    card.scores.get(criterion__code="8").evidence.all().delete()
+    card.refresh_from_db()
+
+    response = staff_client.post(
+        url(card), form_data(card, points=all_points("2"), action="submit")
+    )
+
+    card.refresh_from_db()
+    assert flashes(response)[1:] == [
+        "Criterion 8 requires an evidence file: attach one before submitting."
+    ]
     assert card.status == S.DRAFT
 
 
@@ -217,7 +226,9 @@ def late_card(tuan_giao, criteria_set) -> Scorecard:
 
 
 def complete(card: Scorecard) -> dict:
-    """Every criterion scored, every evidence criterion explained, "Save and submit" pressed."""
+    """Every criterion scored, a file on every evidence criterion, "Save and submit" pressed."""
+    attach_required_evidence(card)
+    card.refresh_from_db()
     notes = dict.fromkeys(EVIDENCE_CODES, "Có biên bản")
     return form_data(card, points=all_points("2"), notes=notes, action="submit")
 
