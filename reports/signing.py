@@ -99,6 +99,15 @@ def _load_signer(path: str, password: str) -> signers.SimpleSigner:
     return signer
 
 
+def stamp_time(moment) -> str:
+    """The signing time as the stamp shows it, in the site's time zone and Vietnamese order:
+    "14:05 ngày 07/12/2026 (GMT+7)"."""
+    local = timezone.localtime(moment)
+    offset = local.utcoffset().total_seconds() / 3600
+    zone = f"GMT{offset:+.0f}" if offset == int(offset) else f"GMT{offset:+.1f}"
+    return f"{local:%H:%M} ngày {local:%d/%m/%Y} ({zone})"
+
+
 def sign(pdf: bytes, *, path: str, password: str, reason: str = "") -> Signed:
     """Sign the prepared PDF (PAdES baseline) with a visible stamp in the signature field."""
     signer = _load_signer(path, password)
@@ -111,8 +120,7 @@ def sign(pdf: bytes, *, path: str, password: str, reason: str = "") -> Signed:
         location=None,
     )
     style = TextStampStyle(
-        stamp_text="Ký bởi: %(signer)s\nThời gian: %(ts)s",
-        timestamp_format="%Y-%m-%dT%H:%M:%S%z",
+        stamp_text="Ký bởi: %(signer)s\nThời gian: %(when)s",
         # The font engine and the text box must agree on the size, or glyphs drift apart.
         text_box_style=TextBoxStyle(
             font=GlyphAccumulatorFactory(str(FONT), font_size=STAMP_FONT_SIZE),
@@ -123,12 +131,15 @@ def sign(pdf: bytes, *, path: str, password: str, reason: str = "") -> Signed:
     if FIELD not in {name for name, *_rest in fields.enumerate_sig_fields(writer)}:
         fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name=FIELD))
     pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style)
-    content = pdf_signer.sign_pdf(writer).getvalue()
+    signed_at = timezone.now()
+    content = pdf_signer.sign_pdf(
+        writer, appearance_text_params={"when": stamp_time(signed_at)}
+    ).getvalue()
     return Signed(
         content=content,
         sha256=sha256(content),
         subject=subject,
-        signed_at=timezone.now(),
+        signed_at=signed_at,
         common_name=common_name(signer.signing_cert),
     )
 

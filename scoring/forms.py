@@ -7,6 +7,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
@@ -308,13 +309,27 @@ class DeadlineForm(forms.Form):
     deadline = forms.DateField(
         label=_("New deadline"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    # Checked by the domain (with its own message); marked required for the browser too.
+    # Checked here, next to the fields, and again by the domain for every other caller;
+    # marked required for the browser too.
     note = forms.CharField(
         label=_("Reason"),
         required=False,
         max_length=REASON_MAX,
         widget=forms.TextInput(attrs={"required": True}),
     )
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("note") or "").strip():
+            self.add_error("note", _("Give the reason for the extension."))
+        today = timezone.localdate()
+        if data.get("deadline") and data["deadline"] <= today:
+            self.add_error(
+                "deadline",
+                _("The new deadline must be after today (%(date)s).")
+                % {"date": today.strftime("%d/%m/%Y")},
+            )
+        return data
 
 
 class BoardFilterForm(forms.Form):

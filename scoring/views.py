@@ -399,6 +399,10 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("Nothing was saved: correct the marked fields."))
     if request.method == "GET" and card.status == ScorecardStatus.SUBMITTED:
         domain.mark_review_opened(card)  # the unit can no longer withdraw it
+    return _review_page(request, card, scores, form)
+
+
+def _review_page(request: HttpRequest, card, scores, form, deadline_form=None) -> HttpResponse:
     period = card.period
     quarter = {"unit": card.unit, "year": period.year, "quarter": period.quarter}
     stats = DossierStats.objects.filter(**quarter).select_related("import_batch__imported_by")
@@ -412,7 +416,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         "no_dossiers": no_dossiers(stats),
         "survey": SurveySummary.objects.filter(**quarter).first(),
         "reason_form": ReasonForm(),
-        "deadline_form": DeadlineForm(initial={"deadline": card.effective_deadline}),
+        "deadline_form": deadline_form
+        or DeadlineForm(initial={"deadline": card.effective_deadline}),
         "report_issued": card.status == ScorecardStatus.APPROVED and _report_issued(card.period),
     }
     return render(request, "scoring/review.html", context)
@@ -505,20 +510,25 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def extend_deadline(request: HttpRequest, pk: int) -> HttpResponse:
     card = access.get_scorecard(request.user, pk, action="review")
     form = DeadlineForm(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, f"{form.fields[field].label}: {error}")
-        return redirect("scoring:review", card.pk)
-    try:
-        domain.extend_deadline(
-            card, form.cleaned_data["deadline"], actor=request.user, note=form.cleaned_data["note"]
-        )
-    except ScoringError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("Deadline extended."))
-    return redirect("scoring:review", card.pk)
+    if form.is_valid():
+        try:
+            domain.extend_deadline(
+                card,
+                form.cleaned_data["deadline"],
+                actor=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ScoringError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Deadline extended."))
+            return redirect("scoring:review", card.pk)
+    for name in ("note", "deadline", "__all__"):  # in the banner, and next to their fields
+        for error in form.errors.get(name, []):
+            messages.error(request, error)
+    form_for_page = ReviewForm(scores=_review_scores(card), initial={"version": card.version})
+    return _review_page(request, card, form_for_page.scores, form_for_page, deadline_form=form)
 
 
 BOARD_PAGE_SIZE = 100

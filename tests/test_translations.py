@@ -86,3 +86,14 @@ def test_a_refused_action_answers_a_vietnamese_403_page(client, card, leader):
 
     assert response.status_code == 403
     assert "Không được phép" in response.content.decode()
+
+
+def test_the_500_page_is_vietnamese_in_the_sites_look_with_a_way_home(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "Đã xảy ra lỗi" in html and 'href="/"' in html
+    assert "css/app.css" in html and 'class="topbar"' in html

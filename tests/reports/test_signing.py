@@ -4,6 +4,7 @@ Every refusal names its reason and leaves the report (status, signature fields) 
 files exactly as they were.
 """
 
+import datetime
 import re
 from io import BytesIO
 
@@ -72,6 +73,12 @@ def test_pyhanko_accepts_the_signed_demo_report_with_the_demo_ca_trusted(
 
     assert found.subject == demo_documents.certificate_subject
     assert "Vũ Văn Đức" in found.subject
+
+
+def test_the_stamp_shows_the_signing_time_in_vietnamese_order_and_time_zone():
+    moment = datetime.datetime(2021, 7, 5, 2, 7, tzinfo=datetime.UTC)  # 09:07 in Điện Biên
+
+    assert signing.stamp_time(moment) == "09:07 ngày 05/07/2021 (GMT+7)"
 
 
 def test_signing_appends_to_the_approved_file_and_records_the_checksum(demo_documents):

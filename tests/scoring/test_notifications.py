@@ -357,12 +357,14 @@ def test_the_deadline_day_itself_is_reminded_but_a_passed_one_is_not(
 def test_an_extended_deadline_is_the_one_reminded_about(far, tuan_giao, everyone, reviewer):
     card = card_in(far, tuan_giao.communes[0])
     record = client_for(reviewer).post(
-        reverse("scoring:deadline", args=[card.pk]), {"deadline": in_days(12).isoformat()}
+        reverse("scoring:deadline", args=[card.pk]),
+        {"deadline": in_days(12).isoformat(), "note": "Mưa lũ"},
     )
 
     remind(3)
 
     assert record.status_code == 302
+    assert Scorecard.objects.get(pk=card.pk).deadline == in_days(12)
     assert mail.outbox == []
 
 

@@ -192,7 +192,7 @@ TABLE = [
     ("staff", "POST", "scoring:deadline", 403),
     ("other_staff", "POST", "scoring:deadline", 404),
     ("outside_reviewer", "POST", "scoring:deadline", 404),
-    ("reviewer", "POST", "scoring:deadline", 302),
+    ("reviewer", "POST", "scoring:deadline", 200),
     ("leader", "POST", "scoring:deadline", 403),
     # Evidence file: whoever sees the scorecard.
     ("anonymous", "GET", "scoring:evidence", 302),

@@ -94,3 +94,24 @@ def test_a_changed_review_without_its_reason_is_refused_next_to_the_reason(revie
         re.S,
     )
     assert not Score.objects.filter(scorecard=card, reviewed_points__isnull=False).exists()
+
+
+def test_a_refused_extension_shows_its_errors_next_to_the_fields(reviewer_client, card):
+    import datetime
+
+    from django.utils import timezone
+
+    card = transition(self_score(card, 2), Transition.SUBMIT)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+
+    page = reviewer_client.post(
+        reverse("scoring:deadline", args=[card.pk]), {"deadline": yesterday.isoformat(), "note": ""}
+    )
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert re.search(
+        r'name="deadline"[^>]*>\s*<span class="error">The new deadline must be after', html
+    )
+    assert re.search(r'name="note"[^>]*>\s*<span class="error">Give the reason', html)
+    assert Scorecard.objects.get(pk=card.pk).deadline is None
