@@ -258,6 +258,9 @@ class UnitStaff(Browser):
             "csrfmiddlewaretoken": form["inputs"].get("csrfmiddlewaretoken", ""),
             "version": form["inputs"].get("version", ""),
             "action": action,
+            # What the page's confirmation dialog adds once "Lưu và gửi" is agreed to
+            # (static/js/confirm.js); a save carries it too, harmlessly.
+            "confirmed": "1",
             **points,
             **{f"note_{name.removeprefix('points_')}": tag for name in points},
         }
