@@ -61,8 +61,9 @@ def build_district(n_units: int, seed: int, prefix: str, *, skip_cards=frozenset
 
     Returns (run code, district, period, number of agencies, number of scores filled).
     """
-    from scoring.domain import open_period, refresh_results
+    from scoring.domain import refresh_results
     from scoring.models import Score
+    from scoring.periods import open_period
 
     run, district, n_agencies = build_units(n_units, prefix)
     criteria_set = load_criteria_set()

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from criteria.loader import load_criteria_file
-from scoring import domain
+from scoring import domain, periods
 from scoring.files import check_evidence_file
 from scoring.models import DossierStats, EventKind, Period, ScorecardEvent, SurveySummary
 from units.models import Membership, Role, Unit, UnitKind
@@ -324,7 +324,7 @@ def _stats(units: dict[str, Unit], quarter: int = QUARTER, shift: int = 0) -> No
 
 
 def _score(district: Unit, criteria_set, units: dict[str, Unit]) -> None:
-    period = domain.open_period(
+    period = periods.open_period(
         district,
         YEAR,
         QUARTER,
@@ -497,7 +497,7 @@ Q3_PLAN = {
 
 def _score_next(district: Unit, criteria_set, units: dict[str, Unit], today: datetime.date):
     reviewer = get_user_model().objects.get(username="thamdinh")
-    period = domain.open_period(
+    period = periods.open_period(
         district,
         YEAR,
         QUARTER + 1,

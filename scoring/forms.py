@@ -14,9 +14,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from criteria.models import CriteriaSet, CriteriaSetStatus
-from scoring.domain import Entry, default_deadlines
+from scoring.domain import Entry
 from scoring.files import ALLOWED_EXTENSIONS, CheckedFile, check_evidence_file
 from scoring.models import EXPLANATION_MAX, REASON_MAX, Period, Score
+from scoring.periods import default_deadlines
 from scoring.results import BoardFilter
 from units.models import Unit
 
@@ -386,7 +387,7 @@ def _card_version(value: str) -> tuple[int, int] | None:
 
 
 class OpenPeriodForm(forms.Form):
-    """Open a quarter in the browser (``scoring.domain.open_period``'s twin of the command)."""
+    """Open a quarter in the browser (``scoring.periods.open_period``'s twin of the command)."""
 
     organizer = forms.ModelChoiceField(
         label=_("Organising unit"), queryset=Unit.objects.none(), empty_label=None

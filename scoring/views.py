@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from scoring import access, domain, exports
+from scoring import access, domain, exports, periods
 from scoring.domain import ScoringError, StaleScorecard, Transition
 from scoring.forms import (
     BoardFilterForm,
@@ -595,7 +595,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
             for key, label in BOARD_COLUMNS
         ],
         "can_review": can_review,
-        "closable": can_review and not domain.close_problems(period),
+        "closable": can_review and not periods.close_problems(period),
         "approvable": [row for row in page.object_list if row.approvable],
     }
     return render(request, "scoring/board.html", context)
@@ -694,7 +694,7 @@ def open_quarter(request: HttpRequest) -> HttpResponse:
         values = form.cleaned_data
         if confirmed(request) and form.previewed_unchanged():
             try:
-                period = domain.open_period(
+                period = periods.open_period(
                     values["organizer"],
                     values["year"],
                     values["quarter"],
@@ -734,7 +734,7 @@ def _next_quarter(organizer) -> dict:
     else:
         today = timezone.localdate()
         year, quarter = today.year, (today.month - 1) // 3 + 1
-    self_deadline, review_deadline = domain.default_deadlines(year, quarter)
+    self_deadline, review_deadline = periods.default_deadlines(year, quarter)
     return {
         "organizer": organizer,
         "year": year,
@@ -745,15 +745,15 @@ def _next_quarter(organizer) -> dict:
 
 
 def _opening_preview(values: dict) -> dict:
-    units = list(domain.period_units(values["organizer"], values["year"], values["quarter"]))
+    units = list(periods.period_units(values["organizer"], values["year"], values["quarter"]))
     carried = (
-        domain.previous_explanations(
+        periods.previous_explanations(
             units, values["year"], values["quarter"], values["criteria_set"]
         )
         if values["carry_over"]
         else {}
     )
-    year, quarter = domain.previous_quarter(values["year"], values["quarter"])
+    year, quarter = periods.previous_quarter(values["year"], values["quarter"])
     return {
         "units": [(unit, len(carried.get(unit.id, {}))) for unit in units],
         "groups": grouped_units(units),
@@ -782,7 +782,7 @@ def close_period(request: HttpRequest, pk: int) -> HttpResponse:
     if asking:
         return asking
     try:
-        domain.close_period(period, actor=request.user)
+        periods.close_period(period, actor=request.user)
     except ScoringError as exc:
         _fail(request, exc)
     else:

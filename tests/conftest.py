@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from scoring.domain import open_period
+from scoring.periods import open_period
 from tests.clients import client_for
 from tests.factories import MembershipFactory, UserFactory, district, tt01_set
 from units.models import Role

@@ -189,12 +189,12 @@ def build_people(n_units: int, n_reviewers: int) -> dict:
 
 
 def open_round(people: dict, index: int, n_users: int, plan_path: Path) -> int:
-    """Open a fresh quarter (the ``index``-th) with ``scoring.domain.open_period`` and write
+    """Open a fresh quarter (the ``index``-th) with ``scoring.periods.open_period`` and write
     the plan for ``n_users`` unit users: each its own unit's scorecard. Returns the period id."""
     from django.urls import reverse
     from django.utils import timezone
 
-    from scoring.domain import open_period
+    from scoring.periods import open_period
 
     period = open_period(
         people["district"],

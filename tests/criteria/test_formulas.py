@@ -19,8 +19,9 @@ from criteria.loader import CriteriaFileError, load_criteria_file, parse_criteri
 from criteria.models import CriteriaSet, Criterion
 from imports import domain as imports
 from imports.tables import read_table
-from scoring.domain import open_period, refresh_suggestions
+from scoring.domain import refresh_suggestions
 from scoring.models import IndicatorFigure, Score
+from scoring.periods import open_period
 from scoring.resources import IndicatorFigureResource
 from scoring.suggestions import QuarterFigures, suggest
 from tests.factories import MembershipFactory, district

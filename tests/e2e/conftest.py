@@ -16,8 +16,8 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
-from scoring.domain import open_period
 from scoring.models import Period, Scorecard
+from scoring.periods import open_period
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 

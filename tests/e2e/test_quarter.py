@@ -11,8 +11,9 @@ from playwright.sync_api import Page, expect
 
 from reports.domain import report_for
 from reports.models import Report, ReportStatus
-from scoring.domain import Transition, open_period, transition
+from scoring.domain import Transition, transition
 from scoring.models import Period, Scorecard, ScorecardStatus
+from scoring.periods import open_period
 from tests.e2e.conftest import ARTIFACTS, World
 from tests.e2e.test_roles import CODES, log_in
 from tests.factories import self_score

@@ -19,8 +19,8 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from imports.figures import FigureRow, columns
-from scoring.domain import open_period
 from scoring.models import DossierStats, ImportBatch, PeriodStatus, SurveySummary
+from scoring.periods import open_period
 from tests.clients import client_for, flashes
 from tests.factories import MembershipFactory, district
 from tests.imports.bieu06_files import FIELDS, bieu06, figures

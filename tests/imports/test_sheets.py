@@ -20,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 
 from imports.domain import ImportRefused
 from imports.sheet_imports import apply_review_sheet, apply_unit_sheet
-from scoring.domain import Entry, Transition, open_period, record_review, transition
+from scoring.domain import Entry, Transition, record_review, transition
 from scoring.models import (
     EventKind,
     ImportBatch,
@@ -29,6 +29,7 @@ from scoring.models import (
     Scorecard,
     ScorecardStatus,
 )
+from scoring.periods import open_period
 from tests.clients import client_for, flashes
 from tests.factories import MembershipFactory, criterion_ids, self_score
 from units.models import Role

@@ -8,8 +8,8 @@ from django.utils import translation
 
 from reports import domain, drafting, pdf
 from reports.snapshot import take_snapshot
-from scoring.domain import open_period
 from scoring.models import DossierStats
+from scoring.periods import open_period
 from tests.factories import UnitFactory, district
 from tests.reports.conftest import NO_TTHC, score_period
 from units.models import UnitKind

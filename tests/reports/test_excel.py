@@ -9,7 +9,8 @@ from openpyxl import load_workbook
 
 from reports import domain, excel
 from reports.snapshot import take_snapshot
-from scoring.domain import Entry, Transition, open_period, record_review, transition
+from scoring.domain import Entry, Transition, record_review, transition
+from scoring.periods import open_period
 from tests.factories import criterion_ids, district
 from tests.reports.conftest import NO_TTHC, numbered, score_period
 

@@ -28,7 +28,7 @@ from django_tasks_db.models import DBTaskResult
 
 from reports import domain, jobs, signing, worker
 from reports.models import RenderJob, Report
-from scoring.domain import open_period
+from scoring.periods import open_period
 from tests.clients import client_for, flashes
 from tests.factories import MembershipFactory, district
 from tests.reports.conftest import numbered, read, score_period

@@ -8,7 +8,7 @@ import pytest
 
 from reports import domain, pdf, signing
 from reports.snapshot import take_snapshot
-from scoring.domain import open_period
+from scoring.periods import open_period
 from tests.factories import UnitFactory, district
 from tests.reports.conftest import normalise, numbered, page_sizes, pdf_text, poppler
 from units.models import UnitKind

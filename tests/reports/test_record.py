@@ -21,7 +21,7 @@ from reports.models import (
     ReportEventKind,
     ReportStatus,
 )
-from scoring.domain import open_period
+from scoring.periods import open_period
 from tests.clients import english
 from tests.reports.conftest import (
     SIGNER,

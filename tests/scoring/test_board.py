@@ -128,7 +128,7 @@ def test_the_board_shows_each_units_progress(reviewer_client, period, named, tua
 @pytest.fixture
 def big(period, tuan_giao, criteria_set):
     """The same district with 130 more communes in a period of its own (2021-Q3)."""
-    from scoring.domain import open_period
+    from scoring.periods import open_period
 
     UnitFactory.create_batch(130, kind=UnitKind.COMMUNE, parent=tuan_giao.district)
     return open_period(tuan_giao.district, 2021, 3, criteria_set)

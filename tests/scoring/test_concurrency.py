@@ -27,8 +27,9 @@ from django.urls import reverse
 from django.utils.translation import override
 
 from scoring import domain
-from scoring.domain import Entry, StaleScorecard, open_period, record_self_scores
+from scoring.domain import Entry, StaleScorecard, record_self_scores
 from scoring.models import EventKind, Scorecard, ScorecardStatus
+from scoring.periods import open_period
 from tests.clients import client_for, english, url
 from tests.factories import MembershipFactory, attach_required_evidence, district
 from units.models import Role

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 
-from scoring.domain import Transition, open_period, transition
+from scoring.domain import Transition, transition
 from scoring.models import MailFailure, Reminder, Score, Scorecard, ScorecardStatus
+from scoring.periods import open_period
 from tests.clients import client_for
 from tests.factories import MembershipFactory, criterion_ids, self_score
 from units.models import Role

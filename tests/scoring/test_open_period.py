@@ -7,8 +7,9 @@ from django.core.management import call_command
 from django.utils.translation import override
 
 from criteria.models import CriteriaSetStatus
-from scoring.domain import ScoringError, open_period
+from scoring.domain import ScoringError
 from scoring.models import EventKind, Period, Score, Scorecard, ScorecardEvent, ScorecardStatus
+from scoring.periods import open_period
 from tests.factories import (
     BandFactory,
     CriteriaSetFactory,

@@ -13,9 +13,10 @@ from django.utils.translation import override
 
 from reports.domain import report_for
 from reports.models import Report, ReportStatus
-from scoring import domain
-from scoring.domain import Entry, ScoringError, Transition, open_period, transition
+from scoring import domain, periods
+from scoring.domain import Entry, ScoringError, Transition, transition
 from scoring.models import EventKind, Period, PeriodStatus, Scorecard, ScorecardStatus
+from scoring.periods import open_period
 from tests.clients import asking_client, flashes
 from tests.factories import UnitFactory, criterion_ids, self_score
 from units.models import UnitKind
@@ -72,11 +73,11 @@ def test_the_form_proposes_the_next_quarter_with_default_deadlines(reviewer_clie
 def test_the_default_deadlines_follow_the_settings(settings):
     settings.SELF_DEADLINE_DAY, settings.REVIEW_DEADLINE_DAY = 5, 31
 
-    assert domain.default_deadlines(2021, 4) == (
+    assert periods.default_deadlines(2021, 4) == (
         datetime.date(2022, 1, 5),
         datetime.date(2022, 1, 31),
     )
-    assert domain.default_deadlines(2022, 1) == (
+    assert periods.default_deadlines(2022, 1) == (
         datetime.date(2022, 4, 5),
         datetime.date(2022, 4, 30),
     )
@@ -192,7 +193,7 @@ def test_a_merged_unit_takes_its_predecessors_explanations_and_a_new_unit_starts
         old.save()
     fresh = UnitFactory(kind=UnitKind.COMMUNE, parent=tuan_giao.district, name="Xã Mới Lập")
 
-    carried = domain.previous_explanations([merged, fresh], 2021, 3, criteria_set)
+    carried = periods.previous_explanations([merged, fresh], 2021, 3, criteria_set)
 
     assert fresh.id not in carried
     assert carried[merged.id]["1"] == f"{first.name}: Niêm yết đủ\n\n{second.name}: Thiếu ảnh"
@@ -227,7 +228,7 @@ def test_a_quarter_cannot_be_closed_before_its_report_is_signed(period, reviewer
     report_for(period)
 
     with override("en"), pytest.raises(ScoringError) as error:
-        domain.close_period(period, actor=reviewer)
+        periods.close_period(period, actor=reviewer)
 
     assert error.value.messages == ["The quarterly report must be signed first."]
     assert Period.objects.get(pk=period.pk).status == PeriodStatus.OPEN
@@ -250,7 +251,7 @@ def test_closing_asks_first_then_closes(signed, reviewer):
 def test_a_closed_quarter_refuses_every_change_with_a_clear_message(signed, card, staff, reviewer):
     card = transition(self_score(card, 2), Transition.SUBMIT)
     card = transition(card, Transition.APPROVE)
-    domain.close_period(signed, actor=reviewer)
+    periods.close_period(signed, actor=reviewer)
     before = Scorecard.objects.get(pk=card.pk).version
 
     for attempt in (
@@ -270,7 +271,7 @@ def test_reopening_in_a_closed_quarter_is_refused_on_the_page(
     signed, card, reviewer_client, reviewer
 ):
     card = transition(transition(self_score(card, 2), Transition.SUBMIT), Transition.APPROVE)
-    domain.close_period(signed, actor=reviewer)
+    periods.close_period(signed, actor=reviewer)
 
     answer = reviewer_client.post(reverse("scoring:reopen", args=[card.pk]), {"note": "Sửa"})
 
@@ -305,7 +306,7 @@ def test_the_board_offers_closing_once_the_report_is_signed(signed, reviewer_cli
 
 def test_a_closed_board_says_so_and_offers_no_approval(signed, reviewer_client, reviewer, card):
     transition(self_score(card, 2), Transition.SUBMIT)
-    domain.close_period(signed, actor=reviewer)
+    periods.close_period(signed, actor=reviewer)
 
     html = reviewer_client.get(reverse("scoring:board", args=[signed.pk])).content.decode()
 

@@ -16,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from criteria.models import CriteriaSet
-from scoring.domain import Transition, add_evidence, open_period, transition
+from scoring.domain import Transition, add_evidence, transition
 from scoring.files import check_evidence_file
 from scoring.models import Period, Scorecard, ScorecardStatus
+from scoring.periods import open_period
 from tests.factories import (
     BandFactory,
     CriteriaSetFactory,

@@ -17,13 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from criteria.models import CriteriaSet
-from scoring.domain import (
-    Transition,
-    declare_no_tthc,
-    open_period,
-    refresh_suggestions,
-    transition,
-)
+from scoring.domain import Transition, declare_no_tthc, refresh_suggestions, transition
 from scoring.models import (
     DossierStats,
     ImportBatch,
@@ -32,6 +26,7 @@ from scoring.models import (
     IndicatorFigure,
     Scorecard,
 )
+from scoring.periods import open_period
 from tests.clients import client_for
 from tests.factories import (
     BandFactory,

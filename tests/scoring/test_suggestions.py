@@ -15,7 +15,7 @@ from django.utils import translation
 
 from imports import domain as imports
 from imports.tables import read_table
-from scoring.domain import open_period, refresh_suggestions
+from scoring.domain import refresh_suggestions
 from scoring.models import (
     DossierStats,
     ImportBatch,
@@ -24,6 +24,7 @@ from scoring.models import (
     Score,
     SurveySummary,
 )
+from scoring.periods import open_period
 from scoring.resources import DossierStatsResource
 from scoring.suggestions import no_dossiers
 from tests.factories import UserFactory, district

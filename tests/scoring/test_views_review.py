@@ -18,13 +18,13 @@ from scoring.domain import (
     Transition,
     declare_no_tthc,
     extend_deadline,
-    open_period,
     record_review,
     refresh_results,
     refresh_suggestions,
     transition,
 )
 from scoring.models import DossierStats, EventKind, Score, Scorecard, ScorecardStatus
+from scoring.periods import open_period
 from tests.clients import client_for, flashes
 from tests.factories import MembershipFactory, criterion_ids, self_score
 from units.models import Role

@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from scoring.domain import Transition, declare_no_tthc, open_period, transition
+from scoring.domain import Transition, declare_no_tthc, transition
 from scoring.models import EventKind, Scorecard, ScorecardStatus
+from scoring.periods import open_period
 from tests.clients import client_for, flashes, url
 from tests.factories import MembershipFactory, attach_required_evidence, self_score
 from units.models import Role

@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from criteria.models import CriteriaSet
-from scoring.domain import ScoringError, open_period
+from scoring.domain import ScoringError
+from scoring.periods import open_period
 from units.models import Unit
 
 
