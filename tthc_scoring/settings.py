@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,7 +26,13 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
 
-DEBUG = envbool("DEBUG", "true")
+# One variable chooses the deployment: TTHC_ENV=production turns DEBUG off and every
+# protection a public server needs on (HTTPS-only cookies, HSTS, the redirect to HTTPS, the
+# proxy's scheme header), each of which can still be set on its own below.
+ENVIRONMENT = os.getenv("TTHC_ENV", "development").strip().lower()
+PRODUCTION = ENVIRONMENT == "production"
+
+DEBUG = envbool("DEBUG", "false" if PRODUCTION else "true")
 SECRET_KEY = os.getenv("SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -56,6 +63,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "tthc_scoring.middleware.SecurityHeadersMiddleware",
+    "tthc_scoring.middleware.SessionIdleMiddleware",
 ]
 
 ROOT_URLCONF = "tthc_scoring.urls"
@@ -68,6 +78,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -132,11 +143,23 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "start"  # a unit with one scorecard to fill in goes straight to it
 LOGOUT_REDIRECT_URL = "login"
 
-MAILERS = {
-    "default": {
-        "BACKEND": os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+# Mail: printed on the console in development; in production an SMTP server (EMAIL_HOST …).
+_mail_backend = os.getenv(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+MAILERS = {"default": {"BACKEND": _mail_backend}}
+if _mail_backend.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": os.getenv("EMAIL_HOST", "localhost"),
+        "port": envint("EMAIL_PORT", "25"),
+        "username": os.getenv("EMAIL_HOST_USER", ""),
+        "password": os.getenv("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": envbool("EMAIL_USE_TLS", "false"),
+        "timeout": envint("EMAIL_TIMEOUT", "10"),
     }
-}
 # Where links in e-mails point.
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "tthc-scoring@localhost")
@@ -184,9 +207,44 @@ SIGNING_ALLOWED_SUBJECTS = [
 ]
 SIGNING_DEMO = envbool("SIGNING_DEMO", "true" if DEBUG and not SIGNING_PKCS12_PATH else "false")
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "true")
-    CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", "true")
+# HTTPS. On in production (TTHC_ENV=production); the cookies also whenever DEBUG is off.
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "false" if DEBUG else "true")
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", "false" if DEBUG else "true")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true" if PRODUCTION else "false")
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", str(PRODUCTION))
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", str(PRODUCTION))
+# Behind nginx (docs/operations.md), which terminates HTTPS and says so in this header. Only
+# trust it when the proxy sets (never forwards) it.
+if envbool("BEHIND_PROXY", str(PRODUCTION)):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy on every page: only this site's own scripts, styles and images (no
+# inline script or style; a script that needs to be inline takes the request's nonce). The
+# evidence view sends its own, stricter policy ("sandbox").
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Browser features the site never uses, refused outright (tthc_scoring.middleware).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=()"
+
+# Sessions end after SESSION_IDLE_MINUTES without a request (the expiry is pushed back at most
+# every SESSION_TOUCH_SECONDS, not written on every request), and, for reviewers, leaders and
+# administrators, when the browser closes.
+SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", "120") * 60
+SESSION_TOUCH_SECONDS = envint("SESSION_TOUCH_SECONDS", "300")
 
 LOGGING = {
     "version": 1,
