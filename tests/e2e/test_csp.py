@@ -19,9 +19,11 @@ def test_no_page_of_any_role_breaks_the_content_security_policy(
     violations = []
     page.on(
         "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text or "Refused to" in message.text
-        else None,
+        lambda message: (
+            violations.append(message.text)
+            if "Content Security Policy" in message.text or "Refused to" in message.text
+            else None
+        ),
     )
     base, w = live_server.url, world
     other = w.period.scorecards.exclude(pk=w.card.pk).first()
