@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from imports.admin import ContractAdmin
 from scoring.models import (
@@ -88,7 +91,24 @@ class ScorecardAdmin(ContractAdmin):
 class EvidenceAdmin(admin.ModelAdmin):
     list_display = ["original_name", "score", "size", "content_type", "uploaded_by", "uploaded_at"]
     search_fields = ["original_name", "sha256"]
-    readonly_fields = ["sha256", "size", "content_type", "uploaded_by", "uploaded_at"]
+    # Media is private (no MEDIA_URL): the file opens through the permission-checked view,
+    # and is only ever added or removed through the scorecard (scoring.domain).
+    exclude = ["file"]
+    readonly_fields = [
+        "stored_file",
+        "sha256",
+        "size",
+        "content_type",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+
+    @admin.display(description=_("file"))
+    def stored_file(self, evidence):
+        if not evidence.pk:
+            return "—"
+        url = reverse("scoring:evidence", args=[evidence.pk])
+        return format_html('<a href="{}">{}</a>', url, evidence.original_name)
 
 
 @admin.register(ScorecardEvent)
@@ -173,7 +193,13 @@ class IndicatorFigureAdmin(QuarterFiguresAdmin):
 class ImportBatchAdmin(admin.ModelAdmin):
     list_display = ["created_at", "kind", "file_name", "rows", "outcome", "imported_by"]
     list_filter = ["kind", "outcome"]
-    readonly_fields = ["sha256", "created_at"]
+    # The imported file is kept for the record, named here (private media has no URL).
+    exclude = ["file"]
+    readonly_fields = ["stored_file", "sha256", "created_at"]
+
+    @admin.display(description=_("file"))
+    def stored_file(self, batch):
+        return batch.file.name or "—"
 
 
 @admin.register(Reminder)

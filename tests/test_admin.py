@@ -51,3 +51,31 @@ def test_a_render_job_and_a_mail_failure_open_read_only(admin_client, card):
     assert (job_page.status_code, mail_page.status_code) == (200, 200)
     assert "SMTPError: down" in mail_page.content.decode()
     assert 'name="_save"' not in job_page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_change_pages_of_stored_files_open_and_link_only_to_checked_views(
+    admin_client, card, staff
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from scoring.domain import add_evidence
+    from scoring.files import check_evidence_file
+    from scoring.models import ImportBatch, ImportKind
+
+    upload = SimpleUploadedFile(
+        "bien-ban.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"
+    )
+    evidence = add_evidence(card.scores.first(), upload, check_evidence_file(upload), actor=staff)
+    batch = ImportBatch.objects.create(
+        kind=ImportKind.values[0], file_name="bieu-06.xlsx", sha256="0" * 64, file=upload.name
+    )
+    pages = {
+        evidence: reverse("admin:scoring_evidence_change", args=[evidence.pk]),
+        batch: reverse(f"admin:{batch._meta.app_label}_importbatch_change", args=[batch.pk]),
+    }
+
+    for url in pages.values():
+        assert admin_client.get(url).status_code == 200
+    html = admin_client.get(pages[evidence]).content.decode()
+    assert f'href="{reverse("scoring:evidence", args=[evidence.pk])}"' in html

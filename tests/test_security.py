@@ -149,3 +149,35 @@ def test_evidence_keeps_its_own_sandbox_policy(card, staff):
 
     assert response.headers["Content-Security-Policy"] == "sandbox"
     assert settings.SECURE_CSP  # the site's policy is on, the view's own wins
+
+
+def test_production_static_files_have_hashed_compressed_names_served_by_the_app(tmp_path):
+    env = production_environment(tmp_path) | {"STATIC_ROOT": str(tmp_path / "static")}
+    collected = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert collected.returncode == 0, collected.stderr
+
+    import json
+
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
+    hashed = manifest["css/app.css"]
+    assert hashed != "css/app.css" and hashed.startswith("css/app.")
+    assert (tmp_path / "static" / f"{hashed}.gz").is_file()
+
+    serve = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'tthc_scoring.settings';"
+        "django.setup(); from django.test import Client;"
+        f"r = Client().get('/static/{hashed}', secure=True, HTTP_HOST='tthc.dienbien.example');"
+        "print(r.status_code, r.headers.get('Cache-Control'))"
+    )
+    served = subprocess.run(
+        [sys.executable, "-c", serve], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert served.stdout.split()[0] == "200", served.stdout + served.stderr
+    assert "immutable" in served.stdout

@@ -68,6 +68,11 @@ MIDDLEWARE = [
     "tthc_scoring.middleware.SessionIdleMiddleware",
 ]
 
+if PRODUCTION:
+    # Static files from the application itself, under hashed, compressed names (STORAGES), so
+    # the proxy needs no static folder of its own. In development runserver serves them.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
 ROOT_URLCONF = "tthc_scoring.urls"
 
 TEMPLATES = [
@@ -133,6 +138,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.getenv("STATIC_ROOT", BASE_DIR / "var" / "static"))
+# In production, `manage.py collectstatic` writes each file under a name with its hash (and a
+# compressed copy); pages link to those names, so browsers may cache them forever.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 # Evidence files and generated documents are private: they live outside any public URL
 # and are served only through permission-checked views.

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from scoring import views as scoring_views
+from tthc_scoring.health import healthz
 
 admin.site.site_header = _("TTHC Scoring administration")
 admin.site.site_title = _("TTHC Scoring")
@@ -12,6 +13,7 @@ admin.site.index_title = _("Data administration")
 urlpatterns = [
     path("", scoring_views.home, name="home"),
     path("start/", scoring_views.start, name="start"),
+    path("healthz", healthz, name="healthz"),
     path("", include("scoring.urls")),
     path("", include("reports.urls")),
     path("", include("imports.urls")),

@@ -1,0 +1,37 @@
+"""/healthz: the database answers, and the worker takes its jobs."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from reports.domain import report_for
+from reports.jobs import request_render
+from reports.models import RenderJob
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_healthy_server_says_ok_to_anyone(client):
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert (response.json()["database"], response.json()["worker"]) == ("ok", "ok")
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_a_job_nobody_took_for_too_long_says_the_worker_is_late(
+    client, period, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        request_render(report_for(period), RenderJob.Kind.DRAFT)
+    waiting = timezone.now() - datetime.timedelta(seconds=settings.TASK_STALE_AFTER + 30)
+    DBTaskResult.objects.update(enqueued_at=waiting)  # set-up: queued long ago
+
+    body = client.get(reverse("healthz")).json()
+
+    assert (body["status"], body["database"], body["worker"]) == ("degraded", "ok", "late")
+    assert body["oldest_waiting_job_seconds"] >= settings.TASK_STALE_AFTER + 30
