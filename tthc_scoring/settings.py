@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tthc_scoring.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "tthc_scoring.uploads.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -192,6 +193,18 @@ IMPORT_EXPORT_FORMATS = [
     "import_export.formats.base_formats.XLSX",
 ]
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))
+# Uploads are refused while they stream in (tthc_scoring.uploads): no single file over
+# UPLOAD_MAX_BYTES (the largest form limit is a signed report's 30 MB), no request body over
+# REQUEST_MAX_BYTES (nine evidence files at once, and the form). nginx's client_max_body_size
+# should match REQUEST_MAX_BYTES (docs/operations.md).
+UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", str(32 * 1024 * 1024))
+REQUEST_MAX_BYTES = envint("REQUEST_MAX_BYTES", str(100 * 1024 * 1024))
+FILE_UPLOAD_HANDLERS = [
+    "tthc_scoring.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # the form fields other than files
 
 # When a quarter is opened in the browser, its deadlines default to these days of the month
 # after the quarter (self-scoring, then review).
