@@ -181,3 +181,25 @@ def test_production_static_files_have_hashed_compressed_names_served_by_the_app(
     )
     assert served.stdout.split()[0] == "200", served.stdout + served.stderr
     assert "immutable" in served.stdout
+
+
+def test_production_logs_are_one_json_object_a_line(tmp_path):
+    code = (
+        "import django, os, logging;"
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'tthc_scoring.settings'; django.setup();"
+        "logging.getLogger('scoring').warning('Không gửi được thư cho %s', 'Xã Quài Cang')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=production_environment(tmp_path),
+        capture_output=True,
+        text=True,
+    )
+
+    import json
+
+    lines = [line for line in result.stderr.splitlines() if line.startswith("{")]
+    entry = json.loads(lines[-1])
+    assert entry["level"] == "WARNING" and entry["logger"] == "scoring"
+    assert entry["message"] == "Không gửi được thư cho Xã Quài Cang"

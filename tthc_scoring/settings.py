@@ -4,6 +4,7 @@ Everything a deployment sets comes from the environment; the defaults are safe f
 development (SQLite in the project folder, DEBUG on, localhost only).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "imports",  # before import_export: its strict ``import`` command replaces the library's
     "import_export",
     "django_tasks_db",
+    "axes",
     "tthc_scoring",
     "units",
     "criteria",
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "tthc_scoring.middleware.SecurityHeadersMiddleware",
     "tthc_scoring.middleware.SessionIdleMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if PRODUCTION:
@@ -122,9 +126,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Logins: django-axes counts failed attempts per user name and per address; past
+# AXES_FAILURE_LIMIT either is refused for AXES_COOLOFF_MINUTES (an administrator unlocks it
+# sooner by deleting its "access attempts" in the admin). Behind the proxy the address is the
+# one nginx puts in X-Real-IP (tthc_scoring.security.client_ip).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "10")
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "30"))
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "tthc_scoring.security.client_ip"
+AXES_VERBOSE = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -239,12 +262,14 @@ SIGNING_DEMO = envbool("SIGNING_DEMO", "true" if DEBUG and not SIGNING_PKCS12_PA
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "false" if DEBUG else "true")
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", "false" if DEBUG else "true")
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true" if PRODUCTION else "false")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the monitor asks gunicorn directly, over HTTP
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", str(PRODUCTION))
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", str(PRODUCTION))
 # Behind nginx (docs/operations.md), which terminates HTTPS and says so in this header. Only
 # trust it when the proxy sets (never forwards) it.
-if envbool("BEHIND_PROXY", str(PRODUCTION)):
+BEHIND_PROXY = envbool("BEHIND_PROXY", str(PRODUCTION))
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -274,11 +299,22 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", "120") * 60
 SESSION_TOUCH_SECONDS = envint("SESSION_TOUCH_SECONDS", "300")
 
+# Logs go to stdout/stderr (systemd's journal keeps them): readable lines in development, one
+# JSON object a line in production (LOG_FORMAT=json|text), at LOG_LEVEL and above.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
+    "formatters": {
+        "json": {"()": "tthc_scoring.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": os.getenv("LOG_FORMAT", "json" if PRODUCTION else "text"),
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
     # fontTools reports every font table it does not subset while WeasyPrint and pyHanko embed
     # fonts; the PDFs are fine, so keep it to errors.
     "loggers": {"fontTools": {"level": "ERROR"}},

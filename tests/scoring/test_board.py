@@ -145,6 +145,7 @@ def test_a_large_board_is_paginated(reviewer_client, big):
 
 
 def test_the_board_runs_the_same_queries_whatever_the_number_of_units(reviewer_client, period, big):
+    board(reviewer_client, period)  # the session's first request also pushes its expiry back
     counts = []
     for p in (period, big):
         with CaptureQueriesContext(connection) as queries:
