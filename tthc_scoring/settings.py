@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_tasks_db",
     "axes",
+    "auditlog",
     "tthc_scoring",
     "units",
     "criteria",
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "tthc_scoring.middleware.SecurityHeadersMiddleware",
     "tthc_scoring.middleware.SessionIdleMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",  # who made each change (the audit log)
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -125,6 +127,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": os.getenv("SQLITE_TEST_NAME", str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3"))
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The audit log (django-auditlog): every change an administrator or a user makes to these
+# models, with who, when, from where and the values before and after; seen and exported in the
+# admin. Scorecards and scores are not here: each of their changes is already an append-only
+# ScorecardEvent (the history page), and so are the report's workflow steps (ReportEvent).
+AUDITLOG_INCLUDE_ALL_MODELS = False
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "auth.user", "exclude_fields": ["last_login"], "mask_fields": ["password"]},
+    "auth.group",
+    "units.unit",
+    "units.membership",
+    "criteria.criteriaset",
+    "criteria.criterion",
+    "criteria.band",
+    "scoring.period",
+    "scoring.evidence",
+    "scoring.dossierstats",
+    "scoring.surveysummary",
+    "scoring.indicatorfigure",
+    "reports.report",
+    "reports.issueddocument",
+)
 
 # Logins: django-axes counts failed attempts per user name and per address; past
 # AXES_FAILURE_LIMIT either is refused for AXES_COOLOFF_MINUTES (an administrator unlocks it

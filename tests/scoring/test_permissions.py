@@ -560,3 +560,32 @@ def test_a_reviewer_on_the_staff_of_the_unit_never_reviews_its_scorecard(
 
 def test_the_own_unit_table_covers_every_url_and_method():
     assert set(OWN_UNIT_REVIEWER) == {(method, name) for _p, method, name, _e in TABLE}
+
+
+# CSRF: every POST of the site refuses a request without the token, whoever sends it.
+POSTS = sorted(
+    {
+        name
+        for persona, method, name, expected in TABLE
+        if method == "POST" and persona != "anonymous" and expected in (200, 302)
+    }
+)
+
+
+@pytest.mark.parametrize("name", POSTS)
+def test_every_post_refuses_a_request_without_its_csrf_token(personas, card, evidence, job, name):
+    from django.test import Client
+
+    allowed = [
+        p for p, m, n, expected in TABLE if m == "POST" and n == name and expected in (200, 302)
+    ]
+    user = personas[next(p for p in allowed if p != "anonymous")]  # someone it would let in
+    client = Client(enforce_csrf_checks=True)
+    if user is not None:
+        client.force_login(user)
+
+    response = client.post(url_for(name, card, evidence, job), {"version": card.version})
+
+    assert response.status_code == 403
+    assert 'id="csrf-failure"' in response.content.decode()  # refused for the token
+    assert card.events.count() == 1 + 1  # opened + the evidence added by the fixture
