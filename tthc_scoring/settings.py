@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "auditlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tthc_scoring",
     "units",
     "criteria",
@@ -65,6 +68,8 @@ MIDDLEWARE = [
     "tthc_scoring.uploads.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "tthc_scoring.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -149,6 +154,12 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "reports.report",
     "reports.issueddocument",
 )
+
+# Two-step login (TOTP) for these roles, comma-separated: "reviewer", "leader", "admin" (staff
+# and superusers). Empty: nobody must (development and the demo); production turns it on for
+# all three unless OTP_REQUIRED_FOR says otherwise.
+OTP_REQUIRED_FOR = envlist("OTP_REQUIRED_FOR", "reviewer,leader,admin" if PRODUCTION else "")
+OTP_TOTP_ISSUER = os.getenv("OTP_TOTP_ISSUER", "Chấm điểm TTHC")
 
 # Logins: django-axes counts failed attempts per user name and per address; past
 # AXES_FAILURE_LIMIT either is refused for AXES_COOLOFF_MINUTES (an administrator unlocks it

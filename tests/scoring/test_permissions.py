@@ -32,6 +32,8 @@ TARGET = {
     "home": None,
     "start": None,
     "healthz": None,
+    "two_factor_setup": None,
+    "two_factor_verify": None,
     "password_change": None,
     "password_change_done": None,
     "scoring:scorecard": "card",
@@ -99,6 +101,12 @@ TABLE = [
     *row("GET", "start", 302, 302, 302, 302, 302, 302),
     # Health for monitoring: anyone, it says nothing about the data.
     *row("GET", "healthz", 200, 200, 200, 200, 200, 200),
+    # Two-step login: every signed-in user may set it up and use it (a POST without a code
+    # shows the form again).
+    *row("GET", "two_factor_setup", 302, 200, 200, 200, 200, 200),
+    *row("POST", "two_factor_setup", 302, 200, 200, 200, 200, 200),
+    *row("GET", "two_factor_verify", 302, 200, 200, 200, 200, 200),
+    *row("POST", "two_factor_verify", 302, 200, 200, 200, 200, 200),
     # Password change: every signed-in user.
     ("anonymous", "GET", "password_change", 302),
     ("staff", "GET", "password_change", 200),
@@ -470,6 +478,10 @@ OWN_UNIT_REVIEWER = {
     ("GET", "home"): 200,
     ("GET", "start"): 302,
     ("GET", "healthz"): 200,
+    ("GET", "two_factor_setup"): 200,
+    ("POST", "two_factor_setup"): 200,
+    ("GET", "two_factor_verify"): 200,
+    ("POST", "two_factor_verify"): 200,
     ("GET", "password_change"): 200,
     ("GET", "password_change_done"): 200,
     ("GET", "scoring:scorecard"): 200,
