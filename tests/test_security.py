@@ -22,7 +22,13 @@ def production_environment(tmp_path) -> dict:
     """The variables README.md's production table asks for, with a real certificate."""
     p12, ca = signing.ensure_demo_certificate(tmp_path)
     return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "SIGNING"))},
+        # The machine's own environment, less what the test run itself sets (the browser
+        # tests allow sync ORM calls in the event loop: never in a deployment).
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DEBUG", "SIGNING", "DJANGO_ALLOW_ASYNC_UNSAFE", "TTHC_"))
+        },
         "TTHC_ENV": "production",
         "SECRET_KEY": "k" * 20 + "-a-long-random-production-secret-" + "x" * 20,
         "ALLOWED_HOSTS": "tthc.dienbien.example",
