@@ -115,3 +115,16 @@ def test_the_admin_is_behind_the_sites_login(client):
 
     assert answer.status_code == 302
     assert answer["Location"] == f"{reverse('login')}?next=%2Fadmin%2F"
+
+
+def test_the_password_alone_cannot_pair_another_device(required, reviewer):
+    set_up(logged_in(reviewer), reviewer)
+    intruder = logged_in(reviewer)  # knows the password, not the phone
+
+    answer = intruder.get(reverse("two_factor_setup"))
+    posted = intruder.post(reverse("two_factor_setup"), {"code": "123456"})
+
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(reverse("two_factor_verify"))
+    assert posted.status_code == 302
+    assert TOTPDevice.objects.filter(user=reviewer).count() == 1

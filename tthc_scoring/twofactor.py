@@ -76,7 +76,12 @@ def _next(request: HttpRequest) -> str:
 
 @login_required
 def setup(request: HttpRequest) -> HttpResponse:
-    """Pair an authenticator app: scan the QR code, then confirm with a code it shows."""
+    """Pair an authenticator app: scan the QR code, then confirm with a code it shows.
+
+    Only for a user who has no device yet, or who has already passed the second step: with
+    the password alone nobody may pair a device of their own to someone else's account."""
+    if user_has_device(request.user) and not request.user.is_verified():
+        return redirect(f"{reverse('two_factor_verify')}?next={_next(request)}")
     device, _created = TOTPDevice.objects.get_or_create(
         user=request.user, confirmed=False, defaults={"name": "Ứng dụng xác thực"}
     )
