@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from reports.models import IssuedDocument, RenderJob, Report, ReportEvent
+from reports.models import IssuedDocument, RenderJob, Report, ReportEvent, WorkerHeartbeat
 
 
 def _stored_name(field) -> str:
@@ -134,3 +134,10 @@ class IssuedDocumentAdmin(ReadOnly, admin.ModelAdmin):
     @admin.display(description=_("file"))
     def stored_file(self, document):
         return _stored_name(document.file)
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnly, admin.ModelAdmin):
+    """Written by the workers themselves (``manage.py worker``); ``/healthz`` reads them."""
+
+    list_display = ["name", "seen_at"]

@@ -129,6 +129,21 @@ class Report(models.Model):
         ]
 
 
+class WorkerHeartbeat(models.Model):
+    """A background worker's sign of life, written when it starts and every half
+    ``TASK_STALE_AFTER`` (``manage.py worker``); ``/healthz`` reads the newest."""
+
+    name = models.CharField(_("worker"), max_length=200, unique=True)
+    seen_at = models.DateTimeField(_("last seen at"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class RenderJob(models.Model):
     """A report rendering that runs after the request, with its progress for the page to show."""
 

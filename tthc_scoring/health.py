@@ -10,9 +10,10 @@ from django.views.decorators.cache import never_cache
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 with {"database": "ok", "worker": "ok" | "late"} when the database answers; 503
-    when it does not. "late": a job has waited longer than ``TASK_STALE_AFTER`` seconds, so
-    no worker is taking jobs (the server itself still works; renderings wait)."""
+    """200 with {"database": "ok", "worker": "ok" | "late" | "none"} when the database
+    answers; 503 when it does not. "late": the newest worker heartbeat, or the oldest waiting
+    job, is older than ``TASK_STALE_AFTER`` seconds: no worker is taking jobs (the server
+    itself still works; renderings wait). "none": no worker has ever run."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -23,15 +24,26 @@ def healthz(request: HttpRequest) -> JsonResponse:
         )
     from django_tasks_db.models import DBTaskResult
 
+    from reports.models import WorkerHeartbeat
+
+    now = timezone.now()
     waiting = DBTaskResult.objects.ready().order_by("enqueued_at").first()
-    age = (timezone.now() - waiting.enqueued_at).total_seconds() if waiting else 0.0
-    late = age > settings.TASK_STALE_AFTER
+    age = (now - waiting.enqueued_at).total_seconds() if waiting else 0.0
+    beat = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    silent = (now - beat).total_seconds() if beat else None
+    if beat is None:
+        worker = "none"  # no worker has ever run against this database
+    elif silent > settings.TASK_STALE_AFTER or age > settings.TASK_STALE_AFTER:
+        worker = "late"
+    else:
+        worker = "ok"
     return JsonResponse(
         {
-            "status": "degraded" if late else "ok",
+            "status": "ok" if worker == "ok" else "degraded",
             "database": "ok",
-            "worker": "late" if late else "ok",
+            "worker": worker,
+            "worker_seen_seconds_ago": None if silent is None else round(silent),
             "oldest_waiting_job_seconds": round(age),
-            "time": timezone.now().isoformat(timespec="seconds"),
+            "time": now.isoformat(timespec="seconds"),
         }
     )

@@ -7,6 +7,7 @@ RUNNING by a worker that was killed starts again on whichever worker is alive.
 
 import logging
 import os
+import socket
 import threading
 import time
 
@@ -41,6 +42,16 @@ class Command(DbWorkerCommand):
         super().handle(*args, **options)
 
 
+def beat() -> None:
+    """This worker is alive (``/healthz`` reads it)."""
+    from django.utils import timezone
+
+    from reports.models import WorkerHeartbeat
+
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    WorkerHeartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})
+
+
 def recover_every(seconds: float) -> None:
     while True:
         time.sleep(seconds)
@@ -49,6 +60,7 @@ def recover_every(seconds: float) -> None:
 
 def recover() -> None:
     try:
+        beat()
         jobs.recover_stale_jobs()
     except DatabaseError:
         logger.exception("Could not recover the render jobs whose worker stopped")
