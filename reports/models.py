@@ -1,10 +1,10 @@
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from scoring.models import Period, WorkflowEvent
+from tthc_scoring.fields import person
 
 
 class ReportStatus(models.TextChoices):
@@ -71,28 +71,14 @@ class Report(models.Model):
     )
     snapshot = models.JSONField(_("frozen results"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("approved by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    approved_by = person(_("approved by"))
     pdf = models.FileField(_("approved PDF"), upload_to="reports/", blank=True, max_length=300)
     pdf_sha256 = models.CharField(_("approved PDF SHA-256"), max_length=64, blank=True)
     signed_pdf = models.FileField(_("signed PDF"), upload_to="reports/", blank=True, max_length=300)
     signed_sha256 = models.CharField(_("signed PDF SHA-256"), max_length=64, blank=True)
     certificate_subject = models.TextField(_("certificate subject"), blank=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("signed by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    signed_by = person(_("signed by"))
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -165,14 +151,7 @@ class RenderJob(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     message = models.TextField(_("message"), blank=True)
     output = models.FileField(_("output"), upload_to="reports/jobs/", blank=True, max_length=300)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    requested_by = person(_("requested by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(
@@ -241,14 +220,7 @@ class IssuedDocument(models.Model):
     size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
     certificate_subject = models.TextField(_("certificate subject"), blank=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = person(_("by"))
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 

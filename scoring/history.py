@@ -9,13 +9,13 @@ render through ``templates/_history.html``.
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.template.defaultfilters import filesizeformat
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scoring.models import EventKind, Scorecard, ScorecardEvent, ScorecardStatus
+from scoring.suggestions import number
 
 
 @dataclass
@@ -62,12 +62,7 @@ def person(user) -> str:
 
 def points_text(value) -> str:
     """Stored points ("1.50", 2, None) as the site shows them: "1,5", "2", "—"."""
-    if value in (None, ""):
-        return "—"
-    number = Decimal(str(value))
-    if number == number.to_integral_value():
-        return str(int(number))
-    return formats.number_format(number.normalize(), use_l10n=True)
+    return "—" if value in (None, "") else number(value)
 
 
 def text(value) -> str:

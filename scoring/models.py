@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from criteria.models import POINTS, CriteriaSet, Criterion, classify
+from tthc_scoring.fields import person
 from units.models import ReportGroup, Unit, UnitKind
 
 # How long the texts people write may be, in characters: enforced by the forms (with a
@@ -62,14 +63,7 @@ class Period(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("closed by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    closed_by = person(_("closed by"))
 
     class Meta:
         verbose_name = _("period")
@@ -398,14 +392,7 @@ class WorkflowEvent(models.Model):
     after. Each workflow (scorecards here, reports in ``reports``) adds its object and its
     ``kind`` choices."""
 
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = person(_("by"))
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
     note = models.TextField(_("note"), blank=True)
     before = models.JSONField(_("before"), default=dict, blank=True)
@@ -478,14 +465,7 @@ class ImportBatch(models.Model):
         on_delete=models.SET_NULL,
         related_name="import_batches",
     )
-    imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("imported by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    imported_by = person(_("imported by"))
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
     added = models.PositiveIntegerField(_("rows added"), default=0)

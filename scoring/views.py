@@ -261,14 +261,21 @@ SUBMIT_QUESTION = gettext_lazy(
 )
 
 
-def _move(request: HttpRequest, card, name: str, success: str, **options) -> None:
-    """Run one workflow transition and tell the user how it went."""
+def _attempt(request: HttpRequest, success: str, work, *args, **kwargs) -> bool:
+    """Run one domain call as the user and tell them how it went: ``success``, or each reason
+    it was refused. True when it was done."""
     try:
-        domain.transition(card, name, actor=request.user, **options)
+        work(*args, actor=request.user, **kwargs)
     except ScoringError as exc:
         _fail(request, exc)
-    else:
-        messages.success(request, success)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _move(request: HttpRequest, card, name: str, success: str, **options) -> None:
+    """Run one workflow transition and tell the user how it went."""
+    _attempt(request, success, domain.transition, card, name, **options)
 
 
 @login_required
@@ -280,23 +287,17 @@ def no_tthc(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("The form was incomplete; reload the page and try again."))
         return redirect("scoring:scorecard", card.pk)
-    try:
-        domain.declare_no_tthc(
-            card,
-            declared,
-            form.cleaned_data["note"].strip(),
-            actor=request.user,
-            expected_version=form.cleaned_data["version"],
-        )
-    except ScoringError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(
-            request,
-            _("Declared: no procedure arose this quarter.")
-            if declared
-            else _("Declaration withdrawn: score the criteria."),
-        )
+    _attempt(
+        request,
+        _("Declared: no procedure arose this quarter.")
+        if declared
+        else _("Declaration withdrawn: score the criteria."),
+        domain.declare_no_tthc,
+        card,
+        declared,
+        form.cleaned_data["note"].strip(),
+        expected_version=form.cleaned_data["version"],
+    )
     return redirect("scoring:scorecard", card.pk)
 
 
@@ -353,12 +354,7 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if asking:
         return asking
-    try:
-        domain.remove_evidence(evidence, actor=request.user)
-    except ScoringError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("Evidence file removed."))
+    _attempt(request, _("Evidence file removed."), domain.remove_evidence, evidence)
     return redirect("scoring:scorecard", card.pk)
 
 
@@ -781,10 +777,6 @@ def close_period(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if asking:
         return asking
-    try:
-        periods.close_period(period, actor=request.user)
-    except ScoringError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("%(period)s is closed.") % {"period": period.label})
+    success = _("%(period)s is closed.") % {"period": period.label}
+    _attempt(request, success, periods.close_period, period)
     return redirect("scoring:board", period.pk)
