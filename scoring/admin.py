@@ -67,7 +67,8 @@ class ScorecardAdmin(ContractAdmin):
     list_display = ["unit", "period", "status", "no_tthc", "self_total", "final_total", "band"]
     list_filter = ["period", "status", "no_tthc", "band"]
     search_fields = ["unit__name", "unit__code"]
-    # Statuses, totals, bands and ranks are set only by scoring.domain.
+    # Statuses, totals, bands, deadlines and ranks are set only by scoring.domain, which records
+    # each change (the history, the audit log); a deadline is extended from the review page.
     readonly_fields = [
         "period",
         "unit",
@@ -78,7 +79,9 @@ class ScorecardAdmin(ContractAdmin):
         "final_total",
         "band",
         "version",
+        "deadline",
         "submitted_at",
+        "review_opened_at",
         "approved_at",
     ]
     inlines = [ScoreInline, EventInline]

@@ -6,6 +6,12 @@ themselves. Each function runs in a transaction, locks the one scorecard row it 
 the period, never another unit's card, so any number of units save at once), refuses a stale
 version (optimistic locking) and appends a ``ScorecardEvent`` with the before and after
 values. Ranks are not stored: they are worked out when read (``Scorecard.rank``).
+
+Scores and scorecards are written with bulk statements that django-auditlog's signals never
+see: what a user changes (points, explanations, reviews, the declaration that no procedure
+arose, status, deadline) is also written to the audit log by ``tthc_scoring.audit``, one
+INSERT per save in the save's transaction. Totals, bands, versions and suggestions are
+derived from those and are not logged.
 """
 
 import copy
@@ -36,6 +42,7 @@ from scoring.models import (
     Transition,
 )
 from scoring.suggestions import QuarterFigures, Suggestion, figures_of, suggest
+from tthc_scoring import audit
 from units.access import own_unit_ids
 
 
@@ -231,6 +238,8 @@ def _scores_for(
     """
     if read is not None and read_at == card.version:
         scores = {s.criterion_id: copy.copy(s) for s in read}
+        for score in scores.values():
+            score.scorecard = card  # named in the audit log by the locked card's unit, period
     else:
         scores = {s.criterion_id: s for s in card.scores.select_related("criterion")}
     unknown = set(entries) - set(scores)
@@ -254,10 +263,11 @@ def record_self_scores(
     changed since (``_scores_for``).
 
     Side effects: updates the scores, appends a "self_scored" event listing each changed
-    criterion's before/after values, raises the version, recomputes this scorecard's totals
-    and band (ranks are worked out when read, so no other unit's row is touched). Refused
-    unless the scorecard is a draft or returned, and for any value the criterion does not
-    allow (nothing is saved then). Returns the scorecard as saved.
+    criterion's before/after values, writes an audit log entry per changed score (its
+    ``self_points``/``self_note`` before and after; one INSERT), raises the version,
+    recomputes this scorecard's totals and band (ranks are worked out when read, so no other
+    unit's row is touched). Refused unless the scorecard is a draft or returned, and for any
+    value the criterion does not allow (nothing is saved then). Returns the scorecard as saved.
     """
     with transaction.atomic():
         card = _lock(scorecard, expected_version)
@@ -294,16 +304,24 @@ def _write_self_scores(
         code = score.criterion.code
         before[code] = {"points": _plain(score.self_points), "note": score.self_note}
         after[code] = {"points": _plain(entry.points), "note": entry.text}
+        changed.append((copy.copy(score), score))
         score.self_points, score.self_note = entry.points, entry.text
-        changed.append(score)
     if errors:
         raise ScoringError(errors)
     if changed:
-        _store_self_scores(changed)
+        _store_self_scores([score for _was, score in changed])
+        audit.log_bulk(Score, changed, audit.UPDATE, actor=actor, fields=SELF_SCORE_FIELDS)
         ScorecardEvent.objects.create(
             scorecard=card, actor=actor, kind=EventKind.SELF_SCORED, before=before, after=after
         )
         _bump_with_results(card, [], scores.values())
+
+
+# The fields each kind of save writes, and its audit log entries compare.
+SELF_SCORE_FIELDS = ("self_points", "self_note")
+REVIEW_FIELDS = ("reviewed_points", "review_reason", "comment")
+NO_TTHC_FIELDS = ("no_tthc", "no_tthc_note")
+STATUS_FIELDS = ("status", "submitted_at", "review_opened_at", "approved_at")
 
 
 def _store_self_scores(scores: list[Score]) -> None:
@@ -342,9 +360,10 @@ def record_review(
     ``points=None`` clears a review (the unit's own points count again).
 
     Side effects: updates the scores, appends a "reviewed" event with before/after values,
-    raises the version, recomputes this scorecard's totals and band. Refused to anyone who
-    belongs to the scorecard's unit, and unless the scorecard is submitted; a reviewed value
-    that differs from the self points needs a reason.
+    writes an audit log entry per changed score (``reviewed_points``, ``review_reason``,
+    ``comment``; one INSERT), raises the version, recomputes this scorecard's totals and band.
+    Refused to anyone who belongs to the scorecard's unit, and unless the scorecard is
+    submitted; a reviewed value that differs from the self points needs a reason.
     """
     with transaction.atomic():
         card = _lock(scorecard, expected_version)
@@ -379,13 +398,14 @@ def record_review(
                 continue
             before[code] = {"points": _plain(old[0]), "reason": old[1], "comment": old[2]}
             after[code] = {"points": _plain(entry.points), "reason": entry.text, "comment": comment}
+            changed.append((copy.copy(score), score))
             score.reviewed_points, score.review_reason = entry.points, entry.text
             score.comment = comment
-            changed.append(score)
         if errors:
             raise ScoringError(errors)
         if changed:
-            Score.objects.bulk_update(changed, ["reviewed_points", "review_reason", "comment"])
+            Score.objects.bulk_update([score for _was, score in changed], REVIEW_FIELDS)
+            audit.log_bulk(Score, changed, audit.UPDATE, actor=actor, fields=REVIEW_FIELDS)
             ScorecardEvent.objects.create(
                 scorecard=card, actor=actor, kind=EventKind.REVIEWED, before=before, after=after
             )
@@ -404,8 +424,9 @@ def declare_no_tthc(
 ) -> Scorecard:
     """Declare (or withdraw) that no procedure arose in the quarter.
 
-    Side effects: sets the flag and note, appends a "no_tthc" event, raises the version,
-    recomputes this scorecard's totals and band (the unit leaves or rejoins the ranking).
+    Side effects: sets the flag and note, appends a "no_tthc" event and an audit log entry,
+    raises the version, recomputes this scorecard's totals and band (the unit leaves or
+    rejoins the ranking).
     Refused unless the scorecard is a draft or returned, and when declaring without a note.
     """
     if declared and not note.strip():
@@ -418,7 +439,9 @@ def declare_no_tthc(
         before = {"no_tthc": card.no_tthc, "note": card.no_tthc_note}
         if (card.no_tthc, card.no_tthc_note) == (declared, note if declared else ""):
             return card
+        was = copy.copy(card)
         card.no_tthc, card.no_tthc_note = declared, note if declared else ""
+        audit.log_bulk(Scorecard, [(was, card)], audit.UPDATE, actor=actor, fields=NO_TTHC_FIELDS)
         ScorecardEvent.objects.create(
             scorecard=card,
             actor=actor,
@@ -516,7 +539,8 @@ def transition(
     - withdraw (submitted → draft): the unit takes its submission back, refused once a
       reviewer has opened it (``review_opened_at``).
 
-    Every transition appends an event (kind, note, before/after status) and raises the version;
+    Every transition appends an event (kind, note, before/after status) and an audit log entry
+    (the status and the times it sets or clears, before and after) and raises the version;
     after commit, mail goes out (``scoring.notifications``): to the reviewers on submit, to the
     unit's staff on return and approval.
     Return, approve and reopen are refused to anyone who belongs to the scorecard's own unit.
@@ -556,7 +580,7 @@ def transition(
             problems = [_("Write a comment explaining why.")]
         if problems:
             raise ScoringError(problems)
-        before = {"status": card.status}
+        before, was = {"status": card.status}, copy.copy(card)
         card.status = target
         if name == Transition.SUBMIT:
             card.submitted_at = timezone.now()
@@ -566,6 +590,7 @@ def transition(
         card.approved_at = timezone.now() if name == Transition.APPROVE else None
         if name == Transition.APPROVE:
             card.scores.exclude(comment="").update(comment="")
+        audit.log_bulk(Scorecard, [(was, card)], audit.UPDATE, actor=actor, fields=STATUS_FIELDS)
         ScorecardEvent.objects.create(
             scorecard=card,
             actor=actor,
@@ -602,9 +627,9 @@ def extend_deadline(
     """Give one unit a later self-scoring deadline, for a stated reason.
 
     Side effects: sets the scorecard's own deadline, appends a "deadline" event with the
-    reason, raises the version. Refused without a reason, for a date that is not in the future
-    or is before the period's deadline, once approved, and to anyone who belongs to the unit
-    itself.
+    reason and an audit log entry, raises the version. Refused without a reason, for a date
+    that is not in the future or is before the period's deadline, once approved, and to anyone
+    who belongs to the unit itself.
     """
     today = today or timezone.localdate()
     problems = []
@@ -629,7 +654,9 @@ def extend_deadline(
                 % {"date": floor.strftime("%d/%m/%Y")}
             )
         before = {"deadline": card.deadline.isoformat() if card.deadline else None}
+        was = copy.copy(card)
         card.deadline = deadline
+        audit.log_bulk(Scorecard, [(was, card)], audit.UPDATE, actor=actor, fields=["deadline"])
         ScorecardEvent.objects.create(
             scorecard=card,
             actor=actor,
@@ -764,8 +791,10 @@ def save_self_assessment(
     for each upload and, with ``submit``, of the submit ``transition``, in one transaction: a
     stale version, a refused value or a refused submission (a criterion without points, the
     deadline passed) saves none of it, so the user's page keeps their input and shows why.
+    The audit log entries of the scores and of the submission are written together (one
+    INSERT).
     """
-    with transaction.atomic():
+    with transaction.atomic(), audit.together():
         card = _lock(scorecard, expected_version)
         _write_self_scores(card, entries, actor, scores, scorecard.version)
         uploads = list(uploads)
@@ -791,9 +820,11 @@ def apply_review(
 
     Side effects: those of ``record_review`` and ``transition``, in one transaction: a refused
     return or approval also leaves the review unsaved, so the reviewer's page stays current.
+    The audit log entries of the scores and of the transition are written together (one
+    INSERT).
     """
     names = {"return": Transition.RETURN, "approve": Transition.APPROVE}
-    with transaction.atomic():
+    with transaction.atomic(), audit.together():
         card = record_review(scorecard, entries, actor=actor, expected_version=expected_version)
         if action in names:
             card = transition(card, names[action], actor=actor, note=note)
@@ -837,10 +868,12 @@ def import_scorecards(
     "imported" event linked to ``batch`` with the before and after values of each changed
     criterion (``self_points``, ``self_note``, ``reviewed_points``, ``review_reason``) and of
     the declaration (``no_tthc``, ``no_tthc_note``); its version raised; its totals and band
-    recomputed. The scorecards are locked in id order; a fixed number of queries whatever
-    their number (rows are written with ``executemany``). Returns the changed scorecards.
+    recomputed; an audit log entry per changed score and per changed declaration (one INSERT
+    for all, up to the database's parameter limit). The scorecards are locked in id order; a
+    fixed number of queries whatever their number (rows are written with one UPDATE per
+    1 000). Returns the changed scorecards.
     """
-    with transaction.atomic():
+    with transaction.atomic(), audit.together():
         cards = list(
             Scorecard.objects.select_for_update(of=("self",))
             .select_related("period", "unit")
@@ -850,15 +883,19 @@ def import_scorecards(
         if len(cards) != len(imports):
             raise ScoringError(_("A scorecard of the file no longer exists."))
         scores: dict[int, dict[int, Score]] = {card.pk: {} for card in cards}
+        by_pk = {card.pk: card for card in cards}
         for score in Score.objects.filter(scorecard_id__in=list(imports)).select_related(
             "criterion"
         ):
+            score.scorecard = by_pk[score.scorecard_id]  # for its name in the audit log
             scores[score.scorecard_id][score.criterion_id] = score
 
         errors, changed_cards, changed_scores, events = [], [], [], []
+        was_cards, was_scores = [], []
         for card in cards:
             wanted = imports[card.pk]
             problems, before, after, touched = [], {}, {}, []
+            was = copy.copy(card)
             for criterion_id, values in wanted.scores.items():
                 score = scores[card.pk].get(criterion_id)
                 if score is None:
@@ -875,9 +912,9 @@ def import_scorecards(
                 code = score.criterion.code
                 before[code] = _imported_state(old)
                 after[code] = _imported_state(new)
+                touched.append((copy.copy(score), score))
                 for name, value in new.items():
                     setattr(score, name, value)
-                touched.append(score)
             if wanted.no_tthc is not None:
                 declared, note = wanted.no_tthc
                 note = note.strip() if declared else ""
@@ -909,7 +946,9 @@ def import_scorecards(
             _recompute(card, card.period.bands, scores[card.pk].values())
             card.version += 1
             changed_cards.append(card)
-            changed_scores.extend(touched)
+            was_cards.append((was, card))
+            changed_scores.extend(score for _was, score in touched)
+            was_scores.extend(touched)
             events.append(
                 ScorecardEvent(
                     scorecard=card,
@@ -930,6 +969,9 @@ def import_scorecards(
             ("no_tthc", "no_tthc_note", "self_total", "final_total", "band", "version"),
         )
         ScorecardEvent.objects.bulk_create(events, batch_size=500)
+        logged = {"actor": actor, "additional_data": {"import_batch": batch.pk} if batch else None}
+        audit.log_bulk(Score, was_scores, audit.UPDATE, fields=IMPORTED_SCORE_FIELDS, **logged)
+        audit.log_bulk(Scorecard, was_cards, audit.UPDATE, fields=NO_TTHC_FIELDS, **logged)
     return changed_cards
 
 

@@ -42,6 +42,7 @@ from scoring.models import (
     ScorecardStatus,
     SurveySummary,
 )
+from tthc_scoring import audit
 from units.models import Unit
 
 
@@ -115,6 +116,7 @@ class QuarterFiguresResource(ContractResource):
         self.existing: dict[tuple, object] = {}
         self.closed: set[tuple[int, int, int]] = set()
         self.seen: dict[tuple, int] = {}
+        self.originals: dict[int, object] = {}
 
     def read_file(self, dataset, **kwargs) -> None:
         """Read once what the rows name: their units, the rows already stored for those units
@@ -130,6 +132,7 @@ class QuarterFiguresResource(ContractResource):
             "unit"
         )
         self.existing = {self.key_of(o): o for o in stored}
+        self.originals = {}
         closed = Period.objects.filter(
             status=PeriodStatus.CLOSED, scorecards__unit__in=list(units.values())
         )
@@ -155,6 +158,40 @@ class QuarterFiguresResource(ContractResource):
 
     def get_bulk_update_fields(self):
         return [*super().get_bulk_update_fields(), "import_batch"]
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        if not new:  # the stored values, for the audit log of the row's update
+            self.originals[instance.pk] = copy.copy(instance)
+
+    # The rows are written in bulk, which django-auditlog's signals never see: each statement's
+    # rows are logged beside it (``tthc_scoring.audit``), in the import's transaction.
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        rows = list(self.create_instances)
+        super().bulk_create(using_transactions, dry_run, raise_errors, batch_size, result)
+        self._log(audit.CREATE, [(None, row) for row in rows], None, result)
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        rows = list(self.update_instances)
+        super().bulk_update(using_transactions, dry_run, raise_errors, batch_size, result)
+        pairs = [(self.originals.get(row.pk), row) for row in rows]
+        # The values the file sets; the batch they came from is the entry's additional data.
+        fields = [f.attribute for f in self.get_import_fields()]
+        self._log(audit.UPDATE, pairs, fields, result)
+
+    def _log(self, action, pairs, fields, result) -> None:
+        if not pairs or self.dry_run or (result is not None and result.has_errors()):
+            return  # nothing written, or a preview (rolled back), or a failed statement
+        batch = self.record_batch()
+        audit.log_bulk(
+            self._meta.model,
+            pairs,
+            action,
+            actor=self._user(),
+            fields=fields,
+            additional_data={"import_batch": batch.pk} if batch else None,
+        )
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         # Uniqueness is the file's (``seen``) and the stored rows' (``existing``) business, and

@@ -135,8 +135,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The audit log (django-auditlog): every change an administrator or a user makes to these
 # models, with who, when, from where and the values before and after; seen and exported in the
-# admin. Scorecards and scores are not here: each of their changes is already an append-only
-# ScorecardEvent (the history page), and so are the report's workflow steps (ReportEvent).
+# admin. Rows written in bulk, which its signals never see, are logged by their writers through
+# tthc_scoring.audit: the imported figures (dossier statistics, surveys, indicator figures)
+# and the scores and scorecards saved by scoring.domain. Scores and scorecards are not
+# registered here, so that a save costs one INSERT and no extra read; their user-facing
+# history stays ScorecardEvent (the history page), as the report's stays ReportEvent.
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "auth.user", "exclude_fields": ["last_login"], "mask_fields": ["password"]},

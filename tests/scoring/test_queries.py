@@ -46,10 +46,10 @@ MAX_QUERIES = 25
 # The unit's own scorecard page and a save of it, the requests the load bench is made of
 # (bench/README.md): session, user, memberships, scorecard, scores, then evidence for the
 # page (a draft's rank is not shown before review, so not read); the save's transaction (a
-# savepoint in tests) locks the card, writes every changed score in one UPDATE, appends the
-# event and stores the card.
+# savepoint in tests) locks the card, writes every changed score in one UPDATE, logs them in
+# one INSERT (the audit log), appends the event and stores the card.
 SCORECARD_QUERIES = 6
-SAVE_QUERIES = 11
+SAVE_QUERIES = 12
 STATUSES = [ScorecardStatus.DRAFT, ScorecardStatus.SUBMITTED, ScorecardStatus.APPROVED]
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
