@@ -1,11 +1,18 @@
-"""The Tuần Giáo demo: the real Q2/2021 report in ../shared/seed, rebuilt from data, and the
-next quarter in progress so that every role has work.
+"""The Tuần Giáo demo: the real Q2/2021 report in ../shared/seed, rebuilt from data, the
+quarter before it closed, and the next quarter in progress so that every role has work.
 
 Điện Biên → Tuần Giáo → 13 agencies + 19 communes/township, the TT 01/2018 criteria set, the
 period 2021-Q2 with every scorecard approved so that the results are the seed's (agencies:
 09 xuất sắc, 04 không phát sinh TTHC; communes: 11 xuất sắc, 08 tốt; criterion 9 at 0 for
 everyone), dossier statistics that make the seed's "Một số tồn tại" come out, and demo users
 with e-mail addresses. Evidence files (small PDFs) back the criteria that require them.
+
+2021-Q1 comes first, scored like Q2 but for ``Q1.changes`` (several units a
+band lower than in Q2, one a band higher), so that trends and comparisons of two quarters show
+something: every scorecard approved, criterion 9 again at 0, its own dossier statistics and
+surveys, and its report approved, signed with the demo certificate and the period closed
+(``_report_and_close``; with a real certificate configured the report is only approved and the
+period stays open, since invented results are never signed with it).
 
 2021-Q3 is opened with each unit's Q2 explanations carried over, and left in progress: some
 units have not started, some have drafts, many have submitted, one was returned with a
@@ -17,10 +24,11 @@ Everything goes through the same domain functions the product uses.
 import datetime
 import functools
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -28,6 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from criteria.loader import load_criteria_file
+from reports import domain as report_workflow
 from scoring import domain, periods
 from scoring.files import check_evidence_file
 from scoring.models import DossierStats, EventKind, Period, ScorecardEvent, SurveySummary
@@ -162,10 +171,87 @@ COMMUNES = [
     ),
 ]
 
+
+@dataclass
+class DemoQuarter:
+    """One replayed quarter: its document, deadlines, the days things happened, how its units
+    were scored, and its report (number, date) when it was issued and the quarter closed."""
+
+    quarter: int
+    basis: str
+    self_deadline: datetime.date
+    review_deadline: datetime.date
+    opened_on: datetime.date
+    submitted_on: datetime.date
+    approved_on: datetime.date
+    words: str  # the quarter as the evidence files name it
+    # unit code → what differs from its Q2 ``DemoUnit`` (points, late dossiers, appraisal)
+    changes: dict[str, dict] = field(default_factory=dict)
+    shift: int = 0  # varies the dossier statistics from one quarter to the next
+    report: tuple[str, datetime.date] | None = None
+
+    def specs(self) -> list[DemoUnit]:
+        return [replace(spec, **self.changes.get(spec.code, {})) for spec in demo_units()]
+
+
+FEEDBACK_REASON = "Còn phản ánh, kiến nghị chưa được trả lời đúng hạn"
+
+Q2 = DemoQuarter(
+    QUARTER,
+    BASIS,
+    self_deadline=datetime.date(2021, 6, 25),
+    review_deadline=datetime.date(2021, 7, 2),
+    opened_on=datetime.date(2021, 6, 1),
+    submitted_on=SUBMITTED_ON,
+    approved_on=datetime.date(2021, 7, 2),
+    words="Quý II năm 2021",
+)
+
+# The quarter before the seed's: a band lower than in Q2 for Phòng Tài chính - Kế hoạch (tốt),
+# Chiềng Đông, Mường Mùn, Quài Cang (tốt) and Chiềng Sinh, Nà Tòng, Tỏa Tình (khá); a band
+# higher for Pú Nhung (xuất sắc, before its late dossier of Q2). Units not listed were scored
+# as in Q2.
+Q1 = DemoQuarter(
+    1,
+    "Văn bản số 112/NPUB-KSTT ngày 01/4/2021 của Văn phòng UBND tỉnh về việc chấm điểm "
+    "đánh giá việc giải quyết thủ tục hành chính Quý I năm 2021",
+    self_deadline=datetime.date(2021, 4, 12),
+    review_deadline=datetime.date(2021, 4, 20),
+    opened_on=datetime.date(2021, 4, 2),
+    submitted_on=datetime.date(2021, 4, 9),
+    approved_on=datetime.date(2021, 4, 20),
+    words="Quý I năm 2021",
+    changes={
+        "tg-tai-chinh-ke-hoach": {"ones": ["1", "2", "7"]},
+        "tg-lao-dong-tbxh": {"ones": ["2"]},
+        "tg-giao-duc-dao-tao": {"ones": []},
+        "tg-chieng-dong": {"ones": ["3", "7"]},
+        "tg-chieng-sinh": {
+            "ones": ["1", "2", "3", "6", "8"],
+            "late": 8,
+            "online": 0,
+            "adjusted": {"8": (2, FEEDBACK_REASON)},
+        },
+        "tg-mun-chung": {"ones": ["6"]},
+        "tg-muong-khong": {"ones": ["1", "2", "3", "7"], "late": 6},
+        "tg-muong-mun": {"ones": ["4", "6"]},
+        "tg-na-tong": {"ones": ["1", "2", "3", "5", "7"], "late": 10},
+        "tg-pu-nhung": {"ones": ["8"], "late": 0},
+        "tg-quai-cang": {"ones": ["2", "3"]},
+        "tg-quai-to": {"ones": ["1", "2", "3", "7"], "late": 5},
+        "tg-rang-dong": {"ones": ["1", "3", "4"], "late": 3},
+        "tg-toa-tinh": {"ones": ["1", "2", "4", "7", "8"], "late": 13},
+    },
+    shift=13,
+    report=("08", datetime.date(2021, 4, 23)),
+)
+
 STAFF = [
     # username, full name, role, unit code
     ("thamdinh", "Lò Thị Hoa", Role.REVIEWER, DISTRICT[0]),
     ("lanhdao", "Vũ Văn Đức", Role.LEADER, DISTRICT[0]),
+    # The province's view of its districts (dashboards' roll-up), read only.
+    ("tinh", "Mùa A Sơn", Role.LEADER, PROVINCE[0]),
 ]
 
 NOTES = {
@@ -243,11 +329,16 @@ def _build(today: datetime.date) -> DemoResult:
         for i, spec in enumerate(demo_units(), start=1)
     }
     users = _users(units)
-    created = not Period.objects.filter(organizer=district, year=YEAR, quarter=QUARTER).exists()
-    if created:
-        _stats(units)
-        _score(district, criteria_set, units)
-        _backdate(district)
+    created = False
+    for replayed in (Q1, Q2):
+        if Period.objects.filter(organizer=district, year=YEAR, quarter=replayed.quarter).exists():
+            continue
+        _stats(units, replayed.quarter, shift=replayed.shift, specs=replayed.specs())
+        period = _score(district, criteria_set, units, replayed)
+        _backdate(period, replayed)
+        if replayed.report:
+            _report_and_close(period, *replayed.report)
+        created = True
     if not Period.objects.filter(organizer=district, year=YEAR, quarter=QUARTER + 1).exists():
         _stats(units, QUARTER + 1, shift=7)
         _score_next(district, criteria_set, units, today)
@@ -272,7 +363,7 @@ def _unit(ident: tuple[str, str, str], kind: str, parent: Unit | None, order: in
 
 @functools.cache
 def _demo_password_hash() -> str:
-    # Hashing is deliberately slow; the demo's 35 users share one password, so hash it once.
+    # Hashing is deliberately slow; the demo's users share one password, so hash it once.
     return make_password(DEMO_PASSWORD)
 
 
@@ -301,8 +392,13 @@ def _users(units: dict[str, Unit]) -> list[tuple[str, str, str]]:
     return listing
 
 
-def _stats(units: dict[str, Unit], quarter: int = QUARTER, shift: int = 0) -> None:
-    for index, spec in enumerate(demo_units(), start=1):
+def _stats(
+    units: dict[str, Unit],
+    quarter: int = QUARTER,
+    shift: int = 0,
+    specs: list[DemoUnit] | None = None,
+) -> None:
+    for index, spec in enumerate(specs or demo_units(), start=1):
         unit = units[spec.code]
         figures = build_stats(index + shift, spec)
         DossierStats.objects.update_or_create(
@@ -323,21 +419,23 @@ def _stats(units: dict[str, Unit], quarter: int = QUARTER, shift: int = 0) -> No
             )
 
 
-def _score(district: Unit, criteria_set, units: dict[str, Unit]) -> None:
+def _score(district: Unit, criteria_set, units: dict[str, Unit], replayed: DemoQuarter) -> Period:
+    """Open the quarter, self-score and submit every card, appraise and approve it."""
     period = periods.open_period(
         district,
         YEAR,
-        QUARTER,
+        replayed.quarter,
         criteria_set,
-        self_deadline=datetime.date(2021, 6, 25),
-        review_deadline=datetime.date(2021, 7, 2),
-        basis_document=BASIS,
+        self_deadline=replayed.self_deadline,
+        review_deadline=replayed.review_deadline,
+        basis_document=replayed.basis,
     )
     reviewer = get_user_model().objects.get(username="thamdinh")
     criteria = {c.code: c for c in criteria_set.scored_criteria()}
-    stats = {s.unit_id: s for s in DossierStats.objects.filter(year=YEAR, quarter=QUARTER)}
-    surveys = {s.unit_id: s for s in SurveySummary.objects.filter(year=YEAR, quarter=QUARTER)}
-    for spec in demo_units():
+    quarter = {"year": YEAR, "quarter": replayed.quarter}
+    stats = {s.unit_id: s for s in DossierStats.objects.filter(**quarter)}
+    surveys = {s.unit_id: s for s in SurveySummary.objects.filter(**quarter)}
+    for spec in replayed.specs():
         card = period.scorecards.get(unit=units[spec.code])
         staff = get_user_model().objects.get(username=spec.code)
         if spec.no_tthc:
@@ -354,8 +452,10 @@ def _score(district: Unit, criteria_set, units: dict[str, Unit]) -> None:
                 for code in criteria
             }
             card = domain.record_self_scores(card, entries, actor=staff)
-            _attach_evidence(card, staff, "Quý II năm 2021")
-        card = domain.transition(card, domain.Transition.SUBMIT, actor=staff, today=SUBMITTED_ON)
+            _attach_evidence(card, staff, replayed.words)
+        card = domain.transition(
+            card, domain.Transition.SUBMIT, actor=staff, today=replayed.submitted_on
+        )
         if spec.adjusted:
             review = {
                 criteria[code].id: domain.Entry(Decimal(_points(spec, code)), reason)
@@ -363,32 +463,55 @@ def _score(district: Unit, criteria_set, units: dict[str, Unit]) -> None:
             }
             card = domain.record_review(card, review, actor=reviewer)
         domain.transition(card, domain.Transition.APPROVE, actor=reviewer)
+    return period
 
 
-def _backdate(district: Unit) -> None:
+def _backdate(period: Period, replayed: DemoQuarter) -> None:
     """Put the demo's timestamps in the quarter it replays, instead of today.
 
-    The workflow stamps the real time; the demo is a 2021 quarter, so its history is moved
-    to plausible 2021 dates (self-scoring by 24/6, appraisal by 02/7).
+    The workflow stamps the real time; the demo's quarters are in 2021, so their history is
+    moved to plausible 2021 dates (Q2: opened 01/6, self-scoring by 24/6, appraisal by 02/7).
     """
-    period = Period.objects.get(organizer=district, year=YEAR, quarter=QUARTER)
     tz = timezone.get_default_timezone()
-    submitted = datetime.datetime(2021, 6, 24, 9, 30, tzinfo=tz)
-    approved = datetime.datetime(2021, 7, 2, 15, 0, tzinfo=tz)
+
+    def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+        return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=tz)
+
+    opened = at(replayed.opened_on, 8)
+    submitted = at(replayed.submitted_on, 9, 30)
+    approved = at(replayed.approved_on, 15)
     period.scorecards.update(submitted_at=submitted, approved_at=approved)
     events = ScorecardEvent.objects.filter(scorecard__period=period)
-    events.filter(kind=EventKind.OPENED).update(
-        created_at=datetime.datetime(2021, 6, 1, 8, 0, tzinfo=tz)
-    )
+    events.filter(kind=EventKind.OPENED).update(created_at=opened)
     events.filter(kind__in=[EventKind.SELF_SCORED, EventKind.NO_TTHC]).update(
         created_at=submitted - datetime.timedelta(hours=1)
     )
     events.filter(kind=EventKind.SUBMITTED).update(created_at=submitted)
     events.filter(kind=EventKind.REVIEWED).update(created_at=approved - datetime.timedelta(hours=2))
     events.filter(kind=EventKind.APPROVED).update(created_at=approved)
-    Period.objects.filter(pk=period.pk).update(
-        created_at=datetime.datetime(2021, 6, 1, 8, 0, tzinfo=tz)
+    Period.objects.filter(pk=period.pk).update(created_at=opened)
+
+
+def _report_and_close(period: Period, number: str, issue_date: datetime.date) -> None:
+    """Issue the quarter's report as the leader would (numbered, dated, approved, signed) and
+    close the quarter as the reviewer would, through the same functions as the product.
+
+    The report is signed with the demo certificate (``SIGNING_DEMO``); when a real certificate
+    is configured instead, the report is only approved and the quarter stays open: invented
+    results are never signed with a real certificate. The report's and the closing's own
+    timestamps are left as they happen: the signature in the PDF carries its real time.
+    """
+    users = get_user_model().objects
+    leader, reviewer = users.get(username="lanhdao"), users.get(username="thamdinh")
+    report = report_workflow.report_for(period)
+    report = report_workflow.edit(
+        report, {"number": number, "issue_date": issue_date}, actor=leader
     )
+    report = report_workflow.approve(report, actor=leader, inline=True)
+    if not settings.SIGNING_DEMO:
+        return
+    report_workflow.sign(report, actor=leader)
+    periods.close_period(period, actor=reviewer)
 
 
 def _points(spec: DemoUnit, code: str) -> int:

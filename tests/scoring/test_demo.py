@@ -1,4 +1,5 @@
-"""The demo must reproduce the seed report (../shared/seed) from data."""
+"""The demo must reproduce the seed report (../shared/seed) from data; the quarter before it
+must differ from it, closed; the quarter after it must be in progress."""
 
 from collections import Counter
 from decimal import Decimal
@@ -6,9 +7,20 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
+from reports.models import ReportStatus
 from scoring.demo import DEMO_PASSWORD, build_demo
-from scoring.models import DossierStats, Period, Score, Scorecard, ScorecardStatus
+from scoring.models import (
+    DossierStats,
+    Period,
+    PeriodStatus,
+    Score,
+    Scorecard,
+    ScorecardStatus,
+    SurveySummary,
+)
 from units.models import Membership, ReportGroup, Role, Unit
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +37,26 @@ LATE_COMMUNES = [
 ]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def built_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, built once for this module (three quarters, a rendered and signed report:
+    seconds) in a transaction rolled back at the end. Each test runs in a savepoint of it, so
+    what one test changes is undone before the next. Its files and the demo certificate it
+    signs with go to temporary folders, never the project's var/."""
+    overrides = override_settings(
+        MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"),
+        SIGNING_DEMO=True,
+        SIGNING_DIR=tmp_path_factory.mktemp("demo-signing"),
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    )
+    with django_db_blocker.unblock(), overrides, transaction.atomic():
+        build_demo()
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
 def demo():
-    build_demo()
     return Period.objects.get(organizer__code="tuan-giao", year=2021, quarter=2)
 
 
@@ -129,6 +158,132 @@ def test_the_command_prints_the_users_and_password(capsys):
     out = capsys.readouterr().out
     assert DEMO_PASSWORD in out
     assert "thamdinh" in out and "lanhdao" in out and "tg-na-tong" in out
+
+
+# The quarter before, closed: what trends and comparisons of two quarters have to show
+
+
+@pytest.fixture
+def q1(demo):
+    return Period.objects.get(organizer__code="tuan-giao", year=2021, quarter=1)
+
+
+def bands(period) -> dict[str, str]:
+    return {
+        card.unit.short_name: "no_tthc" if card.no_tthc else card.band
+        for card in period.scorecards.select_related("unit")
+    }
+
+
+def test_the_quarter_before_is_closed_its_report_signed_every_scorecard_approved(q1):
+    assert q1.status == PeriodStatus.CLOSED
+    assert q1.scorecards.count() == 32
+    assert set(q1.scorecards.values_list("status", flat=True)) == {ScorecardStatus.APPROVED}
+    assert (q1.report.status, q1.report.number) == (ReportStatus.SIGNED, "08")
+    assert q1.report.snapshot["period"]["quarter"] == 1
+
+
+def test_it_was_opened_early_in_april_with_april_deadlines(q1):
+    assert q1.created_at.date().isoformat() == "2021-04-02"
+    assert (q1.self_deadline.isoformat(), q1.review_deadline.isoformat()) == (
+        "2021-04-12",
+        "2021-04-20",
+    )
+    assert "Quý I năm 2021" in q1.basis_document
+    assert {c.approved_at.date().isoformat() for c in q1.scorecards.all()} == {"2021-04-20"}
+
+
+def test_its_classification_counts_differ_from_q2_in_each_group(q1, demo):
+    assert results(q1) == Counter(
+        {
+            (ReportGroup.AGENCIES, "Xuất sắc"): 8,
+            (ReportGroup.AGENCIES, "Tốt"): 1,
+            (ReportGroup.AGENCIES, "no_tthc"): 4,
+            (ReportGroup.LOCAL, "Xuất sắc"): 9,
+            (ReportGroup.LOCAL, "Tốt"): 7,
+            (ReportGroup.LOCAL, "Khá"): 3,
+        }
+    )
+    for group in ReportGroup:
+        assert {k: n for k, n in results(q1).items() if k[0] == group} != {
+            k: n for k, n in results(demo).items() if k[0] == group
+        }
+
+
+def test_seven_units_rose_a_band_from_q1_to_q2_and_one_fell(q1, demo):
+    before, after = bands(q1), bands(demo)
+
+    assert {unit: (before[unit], after[unit]) for unit in after if before[unit] != after[unit]} == {
+        "Phòng Tài chính - Kế hoạch": ("Tốt", "Xuất sắc"),
+        "Chiềng Đông": ("Tốt", "Xuất sắc"),
+        "Mường Mùn": ("Tốt", "Xuất sắc"),
+        "Quài Cang": ("Tốt", "Xuất sắc"),
+        "Chiềng Sinh": ("Khá", "Tốt"),
+        "Nà Tòng": ("Khá", "Tốt"),
+        "Tỏa Tình": ("Khá", "Tốt"),
+        "Pú Nhung": ("Xuất sắc", "Tốt"),
+    }
+
+
+def final_points(period, unit_code: str) -> dict[str, Decimal]:
+    scores = Score.objects.filter(scorecard__period=period, scorecard__unit__code=unit_code)
+    return {s.criterion.code: s.final_points for s in scores.select_related("criterion")}
+
+
+@pytest.mark.parametrize(
+    ("unit_code", "changed"),
+    [
+        ("tg-tai-chinh-ke-hoach", {"1": (1, 2), "7": (1, 2)}),
+        ("tg-chieng-dong", {"7": (1, 2)}),
+        ("tg-pu-nhung", {"1": (2, 1)}),
+        ("tg-giao-duc-dao-tao", {"6": (2, 1)}),
+        ("tg-tu-phap", {}),
+    ],
+)
+def test_a_comparison_can_name_the_criteria_that_changed(q1, demo, unit_code, changed):
+    before, after = final_points(q1, unit_code), final_points(demo, unit_code)
+
+    assert {
+        code: (before[code], after[code]) for code in after if before[code] != after[code]
+    } == changed
+
+
+def test_no_unit_gets_points_on_criterion_9_in_q1_either(q1):
+    scored = Score.objects.filter(
+        scorecard__period=q1, scorecard__no_tthc=False, criterion__code="9"
+    )
+    assert scored.count() == 28
+    assert {s.final_points for s in scored} == {Decimal(0)}
+
+
+def test_q1_has_its_own_dossier_statistics_and_surveys(q1, demo):
+    q1_stats = DossierStats.objects.filter(year=2021, quarter=1).select_related("unit")
+    q2_stats = {s.unit_id: s for s in DossierStats.objects.filter(year=2021, quarter=2)}
+    late = sorted((s for s in q1_stats if s.late_total), key=lambda s: -s.late_total)
+
+    assert q1_stats.count() == q1.scorecards.count()
+    assert SurveySummary.objects.filter(year=2021, quarter=1).count() == 28
+    assert [(s.unit.short_name, s.late_total) for s in late] == [
+        ("Tỏa Tình", 13),
+        ("Nà Tòng", 10),
+        ("Chiềng Sinh", 8),
+        ("Mường Khong", 6),
+        ("Quài Tở", 5),
+        ("Rạng Đông", 3),
+        ("Quài Nưa", 2),
+    ]
+    assert all(
+        s.received_total != q2_stats[s.unit_id].received_total for s in q1_stats if s.received_total
+    )
+
+
+def test_q1_approved_cards_have_evidence_and_a_reviewed_score_has_its_reason(q1):
+    for card in q1.scorecards.filter(no_tthc=False):
+        required = card.scores.filter(criterion__evidence_required=True)
+        assert all(score.evidence.exists() for score in required), card.unit
+    adjusted = Score.objects.filter(scorecard__period=q1).exclude(reviewed_points=None)
+    assert adjusted.count() == 5
+    assert all(score.review_reason for score in adjusted)
 
 
 # The next quarter, in progress: every role has work

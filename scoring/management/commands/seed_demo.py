@@ -7,9 +7,9 @@ from units.models import Unit
 
 class Command(BaseCommand):
     help = _(
-        "Build the Tuần Giáo demo: 2021-Q2 as in the seed report (every scorecard approved) and "
-        "2021-Q3 in progress, with units, criteria, dossier statistics and users. Running it "
-        "again adds nothing."
+        "Build the Tuần Giáo demo: 2021-Q1 closed, 2021-Q2 as in the seed report (every "
+        "scorecard approved) and 2021-Q3 in progress, with units, criteria, dossier statistics "
+        "and users. Running it again adds nothing."
     )
 
     def add_arguments(self, parser):
@@ -26,7 +26,10 @@ class Command(BaseCommand):
         result = build_demo()
         if result.created:
             self.stdout.write(
-                _("Demo of Tuần Giáo built: 2021-Q2 (the seed report) and 2021-Q3 (in progress).")
+                _(
+                    "Demo of Tuần Giáo built: 2021-Q1 (closed), 2021-Q2 (the seed report) and "
+                    "2021-Q3 (in progress)."
+                )
             )
         else:
             self.stdout.write(_("The demo is already loaded; nothing was added."))
