@@ -115,19 +115,54 @@ def span(pair: tuple, fmt=str) -> str:
     return fmt(low) if low == high else f"{fmt(low)}–{fmt(high)}"
 
 
+def migrate_and_build(build, *args):
+    """Migrate the database, then ``build(*args)``; return its result and a line that says how
+    long each took."""
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    migrated = time.perf_counter()
+    result = build(*args)
+    built = time.perf_counter()
+    took = (
+        f"build: {built - started:.1f} s (migrate {migrated - started:.1f} s, "
+        f"data {built - migrated:.1f} s)"
+    )
+    return result, took
+
+
+def print_table(results: list[tuple[str, dict]], requests: int) -> None:
+    """One line per page: requests, median and p90 ms, queries per request, size."""
+    header = ("page", "requests", "median ms", "p90 ms", "queries/req", "size KB")
+    rows = [
+        (
+            name,
+            str(requests),
+            f"{r['median']:.1f}",
+            f"{r['p90']:.1f}",
+            span(r["queries"]),
+            span(r["size"], lambda b: f"{b / 1024:.1f}"),
+        )
+        for name, r in results
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        print("  ".join(cells))
+
+
 def main() -> None:
     args = parse_args()
     folder, database = configure()
     try:
-        from django.core.management import call_command
         from django.test import Client
         from django.urls import reverse
 
-        started = time.perf_counter()
-        call_command("migrate", verbosity=0, interactive=False)
-        migrated = time.perf_counter()
-        period, reviewer, submitted, counts = build(args.units, args.seed)
-        built = time.perf_counter()
+        (period, reviewer, submitted, counts), took = migrate_and_build(
+            build, args.units, args.seed
+        )
 
         client = Client()
         client.force_login(reviewer)
@@ -142,29 +177,8 @@ def main() -> None:
             f"{counts['local']} communes/wards/townships), {counts['scores']} scores, "
             f"a third submitted"
         )
-        print(f"database: {database}")
-        print(
-            f"build: {built - started:.1f} s (migrate {migrated - started:.1f} s, "
-            f"data {built - migrated:.1f} s)"
-        )
-        print()
-        header = ("page", "requests", "median ms", "p90 ms", "queries/req", "size KB")
-        rows = [
-            (
-                name,
-                str(args.requests),
-                f"{r['median']:.1f}",
-                f"{r['p90']:.1f}",
-                span(r["queries"]),
-                span(r["size"], lambda b: f"{b / 1024:.1f}"),
-            )
-            for name, r in results
-        ]
-        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-        for row in [header, *rows]:
-            cells = [row[0].ljust(widths[0])]
-            cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
-            print("  ".join(cells))
+        print(f"database: {database}\n{took}\n")
+        print_table(results, args.requests)
         if folder and args.keep:
             print(f"\nkept: {os.environ['DATABASE_URL']}")
     finally:

@@ -54,6 +54,7 @@ EDITABLE = [
     "signer_title",
     "signer_name",
     "online_threshold",
+    "include_chart",
 ]
 
 

@@ -7,6 +7,8 @@ snapshot (``reports.snapshot``); a statement appears only when the data call for
 
 from decimal import Decimal
 
+from reports.snapshot import tallies
+from scoring.results import GroupTally
 from units.models import ReportGroup, UnitKind
 
 ROMAN = ["I", "II", "III", "IV"]
@@ -113,19 +115,19 @@ def legal_bases_text(bases: list[str]) -> str:
     return f"{', '.join(bases[:-1])} và {bases[-1]}"
 
 
-def group_line(snapshot: dict, group: dict) -> str:
+def group_line(tallied: GroupTally) -> str:
     """ "Các cơ quan, đơn vị: 09 đơn vị đạt xuất sắc, 04 đơn vị không phát sinh TTHC."."""
-    units = group["units"]
-    parts = []
-    for band in sorted(snapshot["bands"], key=lambda b: b["order"]):
-        n = sum(1 for u in units if not u["no_tthc"] and u["band"] == band["label"])
-        if n:
-            phrase = band.get("report_phrase") or f"xếp loại {band['label'].lower()}"
-            parts.append(f"{pad(n)} đơn vị {phrase}")
-    no_tthc = sum(1 for u in units if u["no_tthc"])
-    if no_tthc:
-        parts.append(f"{pad(no_tthc)} đơn vị không phát sinh TTHC")
-    return f"{group['label']}: {', '.join(parts)}."
+    parts = [
+        f"{pad(b.count)} đơn vị "
+        + (b.band.get("report_phrase") or f"xếp loại {b.band['label'].lower()}")
+        for b in tallied.bands
+        if b.count
+    ]
+    if tallied.no_tthc:
+        parts.append(f"{pad(tallied.no_tthc)} đơn vị không phát sinh TTHC")
+    if tallied.pending:  # only in a draft: a report is approved once every scorecard is
+        parts.append(f"{pad(tallied.pending)} đơn vị chưa được phê duyệt kết quả")
+    return f"{tallied.label}: {', '.join(parts)}."
 
 
 def specific(snapshot: dict) -> str:
@@ -135,7 +137,7 @@ def specific(snapshot: dict) -> str:
         "định và tổng hợp đánh giá giải quyết TTHC trên cơ sở các chỉ số theo quy định tại "
         f"{bases} kết quả chấm điểm như sau:"
     )
-    lines = [intro, *(group_line(snapshot, g) for g in snapshot["groups"])]
+    lines = [intro, *(group_line(t) for t in tallies(snapshot))]
     lines.append("(Có biểu chấm điểm, đánh giá việc giải quyết TTHC kèm theo)")
     return "\n".join(lines)
 

@@ -8,12 +8,15 @@ from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference, Series
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports import drafting
+from reports.charts import NO_TTHC_COLOUR, colour
 from reports.pdf import ROMAN
+from reports.snapshot import tallies
 from tthc_scoring.spreadsheet import CENTER, LEFT, put
 
 
@@ -132,12 +135,66 @@ def _detail_sheet(ws: Worksheet, snapshot: dict) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
 
 
+def _summary_sheet(ws: Worksheet, snapshot: dict) -> None:
+    """Units per classification in each group: the counts of the report's prose
+    (``reports.snapshot.tallies``, which the dashboard shows too)."""
+    tallied = tallies(snapshot)
+    bands = [b.band["label"] for b in tallied[0].bands] if tallied else []
+    heads = ["Nhóm", *bands, "Không phát sinh TTHC", "Chưa duyệt", "Tổng số"]
+    width = len(heads)
+    title = f"TỔNG HỢP KẾT QUẢ XẾP LOẠI {drafting.quarter_words(snapshot).upper()}"
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    put(ws, 1, 1, title, bold=True, border=False)
+    for col, text in enumerate(heads, start=1):
+        put(ws, 3, col, text, bold=True)
+    row = 4
+    for t in tallied:
+        values = [t.label, *(b.count for b in t.bands), t.no_tthc, t.pending, t.total]
+        for col, value in enumerate(values, start=1):
+            put(ws, row, col, value, align=LEFT if col == 1 else CENTER)
+        row += 1
+    totals = ["Tổng cộng"]
+    totals += [sum(t.bands[i].count for t in tallied) for i in range(len(bands))]
+    totals += [sum(t.no_tthc for t in tallied), sum(t.pending for t in tallied)]
+    totals.append(sum(t.total for t in tallied))
+    for col, value in enumerate(totals, start=1):
+        put(ws, row, col, value, bold=True, align=LEFT if col == 1 else CENTER)
+    ws.column_dimensions["A"].width = 30
+    for col in range(2, width + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 14
+    if tallied:
+        _summary_chart(ws, tallied, first_row=4, last_row=row - 1)
+
+
+def _summary_chart(ws: Worksheet, tallied, *, first_row: int, last_row: int) -> None:
+    """The same counts as a stacked bar chart, in the bands' colours (Excel draws it)."""
+    chart = BarChart()
+    chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
+    chart.title = "Số đơn vị theo xếp loại"
+    chart.y_axis.title = "đơn vị"
+    colours = [colour(b.band.get("colour")) for b in tallied[0].bands] + [NO_TTHC_COLOUR]
+    for index, fill in enumerate(colours):
+        column = 2 + index
+        series = Series(
+            Reference(ws, min_col=column, min_row=first_row, max_row=last_row),
+            title_from_data=False,
+            title=ws.cell(row=first_row - 1, column=column).value,
+        )
+        if fill:
+            series.graphicalProperties.solidFill = fill.lstrip("#").upper()
+        chart.series.append(series)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first_row, max_row=last_row))
+    chart.width, chart.height = 18, 9
+    ws.add_chart(chart, f"A{last_row + 3}")
+
+
 def render_xlsx(report, snapshot: dict) -> bytes:
     workbook = Workbook()
     table = workbook.active
     table.title = "Biểu chấm điểm"
     _table_sheet(table, snapshot, report)
     _detail_sheet(workbook.create_sheet("Chi tiết theo tiêu chí"), snapshot)
+    _summary_sheet(workbook.create_sheet("Tổng hợp"), snapshot)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

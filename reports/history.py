@@ -75,6 +75,8 @@ def _label(name: str) -> str:
 def _shown(name: str, value) -> str:
     if value in (None, ""):
         return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
     if name == "issue_date":
         return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
     return str(value)

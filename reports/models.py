@@ -56,6 +56,11 @@ class Report(models.Model):
     )
     signer_title = models.CharField(_("signer's title"), max_length=120, default="CHỦ TỊCH")
     signer_name = models.CharField(_("signer's name"), max_length=120, blank=True)
+    include_chart = models.BooleanField(
+        _("include the classification chart"),
+        default=False,
+        help_text=_("A bar chart of the units per classification, under the specific results."),
+    )
     online_threshold = models.DecimalField(
         _("online intake threshold"),
         max_digits=4,

@@ -12,8 +12,9 @@ from pathlib import Path
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
-from reports import drafting
+from reports import charts, drafting
 from reports.models import Report
+from reports.snapshot import tallies
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
@@ -90,6 +91,9 @@ def render_html(report: Report, snapshot: dict, *, draft: bool) -> str:
         "span_scores": n + 4,
         "quarter_upper": drafting.quarter_words(snapshot).upper(),
         "committee": drafting.committee(snapshot),
+        "chart": charts.data_uri(charts.band_chart(tallies(snapshot), document=True))
+        if report.include_chart
+        else "",
     }
     return render_to_string("reports/document.html", context)
 

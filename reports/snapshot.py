@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils import translation
 
 from scoring.models import DossierStats, Period, Score
-from scoring.results import assign_ranks, grouped
+from scoring.results import GroupTally, assign_ranks, grouped, tally
 
 SNAPSHOT_VERSION = 1
 
@@ -32,9 +32,24 @@ def _take(period: Period) -> dict:
     cards = assign_ranks(
         list(period.scorecards.select_related("unit").order_by("unit__order", "unit__name"))
     )
-    scores: dict[int, dict[str, Score]] = {}
-    for score in Score.objects.filter(scorecard__period=period).select_related("criterion"):
-        scores.setdefault(score.scorecard_id, {})[score.criterion.code] = score
+    # Plain rows, not Score objects: a 600-unit period has 5,400 of them.
+    scores: dict[int, dict[str, dict]] = {}
+    rows = Score.objects.filter(scorecard__period=period).values_list(
+        "scorecard_id",
+        "criterion__code",
+        "self_points",
+        "reviewed_points",
+        "self_note",
+        "review_reason",
+    )
+    for card_id, code, own, reviewed, note, reason in rows:
+        scores.setdefault(card_id, {})[code] = {
+            "self": _num(own),
+            "reviewed": _num(reviewed),
+            "final": _num(reviewed if reviewed is not None else own),
+            "note": note,
+            "reason": reason,
+        }
     groups = [
         {
             "group": group,
@@ -77,8 +92,9 @@ def _take(period: Period) -> dict:
     }
 
 
-def _unit_row(card, scores: dict[str, Score]) -> dict:
+def _unit_row(card, scores: dict[str, dict]) -> dict:
     return {
+        "scorecard": card.pk,
         "code": card.unit.code,
         "name": card.unit.name,
         "short_name": card.unit.short_name,
@@ -89,16 +105,7 @@ def _unit_row(card, scores: dict[str, Score]) -> dict:
         "final_total": _num(card.final_total),
         "band": card.band,
         "rank": card.rank,
-        "scores": {
-            code: {
-                "self": _num(s.self_points),
-                "reviewed": _num(s.reviewed_points),
-                "final": _num(s.final_points),
-                "note": s.self_note,
-                "reason": s.review_reason,
-            }
-            for code, s in scores.items()
-        },
+        "scores": scores,
     }
 
 
@@ -116,6 +123,8 @@ def _dossier_facts(period: Period, cards) -> dict:
             "received_online": s.received_online,
             "received_offline": s.received_offline,
             "late": s.late_total,
+            "resolved": s.resolved_early + s.resolved_on_time + s.resolved_overdue,
+            "resolved_in_time": s.resolved_early + s.resolved_on_time,
         }
         for s in stats
     ]
@@ -124,3 +133,16 @@ def _dossier_facts(period: Period, cards) -> dict:
         "received_online": sum(u["received_online"] for u in units),
         "received": sum(u["received_online"] + u["received_offline"] for u in units),
     }
+
+
+def tallies(snapshot: dict) -> list[GroupTally]:
+    """Units per band in each report group of the snapshot (``scoring.results.tally``)."""
+    return [
+        tally(
+            group["group"],
+            group["label"],
+            [(u["status"], u["band"], u["no_tthc"]) for u in group["units"]],
+            snapshot["bands"],
+        )
+        for group in snapshot["groups"]
+    ]

@@ -5,7 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from scoring.domain import rank
-from scoring.models import Scorecard
+from scoring.models import Scorecard, ScorecardStatus
 from units.models import ReportGroup, report_group_label
 
 
@@ -146,3 +146,59 @@ def grouped_units(units: list) -> list[tuple[str, int]]:
         if members:
             counts.append((report_group_label(group, {u.kind for u in members}), len(members)))
     return counts
+
+
+@dataclass
+class BandCount:
+    band: dict  # the band as the period's snapshot holds it (label, phrase, colour, order)
+    count: int
+
+
+@dataclass
+class GroupTally:
+    """How many units of one report group fall in each band: the counts the report's prose,
+    the Excel summary, the dashboard and the province view all print."""
+
+    group: str
+    label: str
+    bands: list[BandCount]  # every band, best first, zero counts included
+    no_tthc: int  # no procedure arose (approved)
+    pending: int  # not approved yet: no result to count
+
+    @property
+    def total(self) -> int:
+        return sum(b.count for b in self.bands) + self.no_tthc + self.pending
+
+    def count(self, label: str) -> int:
+        return next((b.count for b in self.bands if b.band["label"] == label), 0)
+
+
+def tally(group: str, label: str, units, bands: list[dict]) -> GroupTally:
+    """Count ``units`` — (status, band label, no procedure arose) — into the period's ``bands``.
+
+    Only approved scorecards have a result; the others count as pending, whatever band their
+    points would give today.
+    """
+    ordered = sorted(bands, key=lambda b: b["order"])
+    counts = dict.fromkeys((b["label"] for b in ordered), 0)
+    no_tthc = pending = 0
+    for status, band, none_arose in units:
+        if status != ScorecardStatus.APPROVED:
+            pending += 1
+        elif none_arose:
+            no_tthc += 1
+        elif band in counts:
+            counts[band] += 1
+        else:
+            pending += 1
+    return GroupTally(
+        group, label, [BandCount(b, counts[b["label"]]) for b in ordered], no_tthc, pending
+    )
+
+
+def card_tallies(cards: list[Scorecard], bands: list[dict]) -> list[GroupTally]:
+    """``tally`` per report group of a period's scorecards (``cards``: the whole period)."""
+    return [
+        tally(group, label, [(c.status, c.band, c.no_tthc) for c in members], bands)
+        for group, label, members in grouped(cards, cards)
+    ]

@@ -47,7 +47,7 @@ from scoring.results import (
 )
 from scoring.suggestions import no_dossiers
 from tthc_scoring.confirmation import ask_first, confirmed
-from units.access import organizing_units, scorable_units
+from units.access import organizing_units, overseen_provinces, scorable_units
 from units.models import ReportGroup
 
 
@@ -103,6 +103,8 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "cards": cards,
+        "units": scorable_units(request.user).order_by("order", "name"),
+        "provinces": overseen_provinces(request.user).order_by("name"),
         "periods": periods,
         "today": timezone.localdate(),
         "can_open": organizing_units(request.user).exists(),

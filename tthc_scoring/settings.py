@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "criteria",
     "scoring",
     "reports",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -319,7 +320,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],  # the dashboards' band colours, from the criteria set
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("scoring.urls")),
     path("", include("reports.urls")),
     path("", include("imports.urls")),
+    path("", include("dashboards.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from units.models import Membership, Role, Unit, UnitKind, UnitQuerySet
 
@@ -158,3 +159,20 @@ def roles_on(user: User, unit: Unit) -> set[str]:
         if ids is None or unit.pk in ids:
             roles.add(role)
     return roles
+
+
+def get_unit(user: User, pk: int) -> Unit:
+    """A unit the user may look at (its staff, or anyone overseeing it); 404 otherwise."""
+    return get_object_or_404(visible_units(user), pk=pk)
+
+
+def get_province(user: User, pk: int) -> Unit:
+    """A province the user reviews or leads (administrators: any); 404 otherwise."""
+    return get_object_or_404(overseen_provinces(user), pk=pk)
+
+
+def overseen_provinces(user: User) -> UnitQuerySet:
+    """The provinces whose roll-up the user may open."""
+    overseen = overseen_unit_ids(user)
+    provinces = Unit.objects.filter(kind=UnitKind.PROVINCE)
+    return provinces if overseen is None else provinces.filter(id__in=overseen)

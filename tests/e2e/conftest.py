@@ -7,15 +7,18 @@ A failed test leaves a full-page screenshot in ``test-artifacts/<test name>.png`
 
 import datetime
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.test import override_settings
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
+from scoring.demo import DEMO_PASSWORD, build_demo
 from scoring.models import Period, Scorecard
 from scoring.periods import open_period
 
@@ -96,6 +99,36 @@ def page(browser: Browser, request) -> Page:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
     context.close()
+
+
+def build_demo_beside_the_browser() -> None:
+    """The demo signs its reports with pyHanko, which runs its own asyncio loop: not in this
+    thread, where Playwright's loop is running."""
+    failures = []
+
+    def build():
+        try:
+            build_demo()
+        except BaseException as exc:  # re-raised in the test's thread
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=build)
+    worker.start()
+    worker.join()
+    if failures:
+        raise failures[0]
+
+
+def log_in_demo(page: Page, base: str, username: str) -> None:
+    """Log in as one of the demo's users (``scoring.demo``), through the form."""
+    page.goto(f"{base}/accounts/login/")
+    form = page.locator("main form[method=post]")
+    form.locator("input[name=username]").fill(username)
+    form.locator("input[name=password]").fill(DEMO_PASSWORD)
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".usernav .who")).to_be_visible()
 
 
 @dataclass

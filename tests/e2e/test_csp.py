@@ -33,7 +33,7 @@ def test_no_page_of_any_role_breaks_the_content_security_policy(
     log_in(page, base, "staff")
     page.locator(f"select[name=points_{w.criteria['1']}]").select_option("2")
     expect(page.locator("#running-total")).to_have_text("2")  # the page's own script runs
-    for path in (f"/scorecards/{w.card.pk}/history/", "/"):
+    for path in (f"/scorecards/{w.card.pk}/history/", f"/units/{w.card.unit_id}/results/", "/"):
         page.goto(base + path)
     log_out(page)
 
@@ -43,6 +43,8 @@ def test_no_page_of_any_role_breaks_the_content_security_policy(
         f"/periods/{w.period.pk}/?sort=-self",
         f"/scorecards/{other.pk}/review/",
         f"/periods/{w.period.pk}/results/",
+        f"/periods/{w.period.pk}/dashboard/",
+        f"/periods/{w.period.pk}/compare/",
         f"/periods/{w.period.pk}/figures/",
         "/periods/open/",
     ):

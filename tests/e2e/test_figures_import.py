@@ -12,27 +12,18 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
-from scoring.demo import DEMO_PASSWORD, build_demo
 from scoring.domain import refresh_suggestions
 from scoring.models import DossierStats, ImportBatch, Period, Score
+from tests.e2e.conftest import build_demo_beside_the_browser, log_in_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SAMPLE = Path(settings.BASE_DIR) / "docs" / "samples" / "bieu-06-tuan-giao-2021-q2.xlsx"
 
 
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    form = page.locator("main form[method=post]")
-    form.locator("input[name=username]").fill(username)
-    form.locator("input[name=password]").fill(DEMO_PASSWORD)
-    form.locator("button[type=submit]").click()
-    expect(page.locator(".usernav .who")).to_be_visible()
-
-
 @pytest.fixture
 def demo() -> Period:
-    build_demo()
+    build_demo_beside_the_browser()
     period = Period.objects.get(organizer__code="tuan-giao", year=2021, quarter=2)
     DossierStats.objects.filter(unit__code__in=["tg-quai-to", "tg-na-tong"]).delete()
     DossierStats.objects.filter(unit__code="tg-muong-khong").update(resolved_early=100)
@@ -48,7 +39,7 @@ def test_the_reviewer_imports_the_sample_bieu06_and_sees_figures_and_suggestions
     timeliness = Score.objects.get(scorecard=card, criterion__code="1")
     assert timeliness.suggested_points is None  # no statistics for Quài Tở yet
 
-    log_in(page, base, "thamdinh")
+    log_in_demo(page, base, "thamdinh")
     page.locator(f"a[href='/periods/{demo.pk}/']").first.click()
     page.locator(f"a[href='/periods/{demo.pk}/figures/']").click()
     expect(page.locator("#unit-tg-quai-to")).to_have_class("no-figures")

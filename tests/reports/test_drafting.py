@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 
 from reports import domain, drafting, pdf
-from reports.snapshot import take_snapshot
+from reports.snapshot import take_snapshot, tallies
 from scoring.models import DossierStats
 from scoring.periods import open_period
 from tests.factories import UnitFactory, district
@@ -47,7 +47,7 @@ def stats(unit, *, online: int, offline: int, late: int = 0) -> DossierStats:
 
 
 def group_lines(snapshot: dict) -> list[str]:
-    return [drafting.group_line(snapshot, group) for group in snapshot["groups"]]
+    return [drafting.group_line(tallied) for tallied in tallies(snapshot)]
 
 
 # ---------------------------------------------------------------------------------------------

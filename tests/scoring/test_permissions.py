@@ -72,6 +72,10 @@ TARGET = {
     "imports:review_sheet": "period",
     "imports:review_sheet_upload": "period",
     "imports:review_sheet_confirm": "period",
+    "dashboards:period": "period",
+    "dashboards:compare": "period",
+    "dashboards:unit": "unit",
+    "dashboards:province": "province",
 }
 
 PERSONAS = ["anonymous", "staff", "other_staff", "outside_reviewer", "reviewer", "leader"]
@@ -310,6 +314,15 @@ TABLE = [
     *row("POST", "imports:review_sheet_upload", 302, 404, 404, 404, 200, 403),
     *row("GET", "imports:review_sheet_confirm", 302, 405, 405, 405, 405, 405),
     *row("POST", "imports:review_sheet_confirm", 302, 404, 404, 404, 302, 403),
+    # The period's dashboard and its comparison with another quarter: whoever sees the board.
+    *row("GET", "dashboards:period", 302, 404, 404, 404, 200, 200),
+    *row("GET", "dashboards:compare", 302, 404, 404, 404, 200, 200),
+    # A unit's results quarter by quarter: its staff, and whoever oversees the unit today
+    # (the commune was moved: the neighbouring district's reviewer, not Tuần Giáo's).
+    *row("GET", "dashboards:unit", 302, 200, 404, 200, 404, 404),
+    # The province's districts side by side: the province's reviewers and leaders only
+    # (tested in tests/dashboards); nobody here holds a role on the province.
+    *row("GET", "dashboards:province", 302, 404, 404, 404, 404, 404),
 ]
 
 
@@ -346,7 +359,15 @@ def job(card) -> RenderJob:
 
 
 def url_for(name: str, card: Scorecard, evidence: Evidence, job: RenderJob) -> str:
-    targets = {"card": card, "evidence": evidence, "period": card.period, "job": job, None: None}
+    targets = {
+        "card": card,
+        "evidence": evidence,
+        "period": card.period,
+        "job": job,
+        "unit": card.unit,
+        "province": card.period.organizer.parent,
+        None: None,
+    }
     target = targets[TARGET[name]]
     if name == "reports:issued_document":
         # A PDF the period's report was issued as; only this URL needs one.
@@ -545,6 +566,10 @@ OWN_UNIT_REVIEWER = {
     ("POST", "imports:review_sheet_upload"): 200,
     ("GET", "imports:review_sheet_confirm"): 405,
     ("POST", "imports:review_sheet_confirm"): 302,
+    ("GET", "dashboards:period"): 200,
+    ("GET", "dashboards:compare"): 200,
+    ("GET", "dashboards:unit"): 200,
+    ("GET", "dashboards:province"): 404,
 }
 
 
