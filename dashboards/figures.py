@@ -40,10 +40,6 @@ class GroupProgress:
     def total(self) -> int:
         return sum(s.count for s in self.statuses)
 
-    @property
-    def approved(self) -> int:
-        return next(s.count for s in self.statuses if s.status == ScorecardStatus.APPROVED)
-
 
 def progress(snapshot: dict) -> list[GroupProgress]:
     """Units per scorecard status in each report group."""
@@ -102,8 +98,7 @@ class HeatRow:
     unit: dict  # the snapshot's unit row
     cells: list[Cell]
     dossiers: Dossiers | None
-    colour: str  # the CSS class of its band
-    low: bool  # classified below the two best bands
+    low: bool  # approved, and classified below the two best bands
 
 
 @dataclass
@@ -143,7 +138,6 @@ def heat_map(snapshot: dict) -> HeatMap:
     """Units × criteria by final points, with each unit's dossier figures beside them."""
     criteria = snapshot["criteria"]
     most = {c["code"]: Decimal(c["max_points"]) for c in criteria}
-    colours = band_classes(snapshot["bands"])
     good = {b["label"] for b in sorted(snapshot["bands"], key=lambda b: b["order"])[:2]}
     figures = dossiers(snapshot)
     texts: dict[str | None, str] = {None: ""}  # a few distinct values, formatted once each
@@ -160,10 +154,8 @@ def heat_map(snapshot: dict) -> HeatMap:
                     points = _dec(value)
                     level = _level(points, most[c["code"]])
                     cells.append(Cell(c["code"], points, level, texts[value]))
-            final = _approved(unit)
-            low = final and bool(unit["band"]) and unit["band"] not in good
-            colour = colours.get(unit["band"], "") if final else ""
-            heat.rows.append(HeatRow(unit, cells, figures.get(unit["code"]), colour, low))
+            low = _approved(unit) and bool(unit["band"]) and unit["band"] not in good
+            heat.rows.append(HeatRow(unit, cells, figures.get(unit["code"]), low))
         groups.append(heat)
     nobody = [c["code"] for c in drafting.zero_criteria(snapshot)]
     return HeatMap(criteria, groups, nobody)

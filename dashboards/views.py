@@ -62,7 +62,6 @@ def period_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     context = {
         "period": period,
-        "snapshot": snapshot,
         "tallies": tallied,
         "bands": sorted(snapshot["bands"], key=lambda b: b["order"]),
         "band_styles": figures.band_styles(snapshot["bands"]),

@@ -2,8 +2,8 @@
 
 The same SVG serves the web pages (as an ``<img>``, so it needs no script and no CDN and shows
 in a browser without JavaScript) and the PDF (WeasyPrint draws it as vector graphics). pygal's
-interactive script is left out. Every chart is shown with its numbers in a table beside it;
-the SVG carries a title for screen readers, not the data.
+interactive script is left out. Every chart is shown with its numbers in a table under it
+(screen readers, copying); the image's alternative text says so.
 """
 
 import base64
@@ -93,7 +93,7 @@ def _config(title: str, colours: Sequence[str], font: str, size: int = 14, **opt
 
 def _series(tallies: list[GroupTally], none_label: str, pending_label: str):
     """(name, colour, values per tally) for every band with units, best first, then "no
-    procedure arose" and "not classified yet" where any. Bands are matched by label, so
+    procedure arose" and "not approved yet" where any. Bands are matched by label, so
     tallies of periods with different criteria sets line up."""
     bands: dict[str, dict] = {}
     for t in tallies:
