@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from scoring.models import Period, Scorecard, ScorecardStatus
-from scoring.results import GroupTally, tally
+from scoring.results import GroupTally, combine, tally
 from units.models import Unit, UnitKind
 
 
@@ -63,13 +63,8 @@ def rollup(province: Unit, year: int, quarter: int) -> list[DistrictRow]:
     return result
 
 
-def totals(rows: list[DistrictRow], bands: list[dict]) -> dict:
-    """The province's line under the districts: units per band (by label), and progress."""
-    opened = [r for r in rows if r.tally is not None]
-    return {
-        "bands": [sum(r.tally.count(b["label"]) for r in opened) for b in bands],
-        "no_tthc": sum(r.tally.no_tthc for r in opened),
-        "pending": sum(r.tally.pending for r in opened),
-        "units": sum(r.units for r in rows),
-        "approved": sum(r.approved for r in rows),
-    }
+def totals(rows: list[DistrictRow], label: str) -> tuple[GroupTally, int, int]:
+    """The province's line under the districts: units per band (bands matched by label), and
+    (approved, units)."""
+    whole = combine([r.tally for r in rows if r.tally is not None], label)
+    return whole, sum(r.approved for r in rows), sum(r.units for r in rows)

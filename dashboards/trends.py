@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from scoring.models import Period, Scorecard
-from scoring.results import GroupTally, assign_ranks, card_tallies, tally
+from scoring.results import GroupTally, assign_ranks, card_tallies, combine
 from units.access import MAX_DEPTH
 from units.models import Unit
 
@@ -82,8 +82,6 @@ def distribution(periods: list[Period]) -> list[QuarterTally]:
     result = []
     for period in periods:
         members = by_period[period.pk]
-        everyone = tally(
-            "", period.label, [(c.status, c.band, c.no_tthc) for c in members], period.bands
-        )
-        result.append(QuarterTally(period, card_tallies(members, period.bands), everyone))
+        groups = card_tallies(members, period.bands)
+        result.append(QuarterTally(period, groups, combine(groups, period.label)))
     return result

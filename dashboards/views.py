@@ -165,11 +165,8 @@ def province_view(request: HttpRequest, pk: int) -> HttpResponse:
         chart = charts.data_uri(
             charts.band_chart([r.tally for r in opened], title=_("Units per classification"))
         )
-    bands: dict[str, dict] = {}
-    for row in opened:
-        for count in row.tally.bands:
-            bands.setdefault(count.band["label"], count.band)
-    bands = sorted(bands.values(), key=lambda b: b["order"])
+    whole, approved, units = province.totals(rows, _("Whole province"))
+    bands = [count.band for count in whole.bands]
     context = {
         "province": unit,
         "quarters": [(f"{y}-Q{q}", Period(year=y, quarter=q).label) for y, q in quarters],
@@ -178,6 +175,8 @@ def province_view(request: HttpRequest, pk: int) -> HttpResponse:
         "bands": bands,
         "band_styles": figures.band_styles(bands),
         "chart": chart,
-        "totals": province.totals(rows, bands),
+        "whole": whole,
+        "approved": approved,
+        "units": units,
     }
     return render(request, "dashboards/province.html", context)

@@ -14,7 +14,7 @@ import pygal
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
-from scoring.results import GroupTally
+from scoring.results import GroupTally, combine
 
 NO_TTHC_COLOUR = "#9e9e9e"
 PENDING_COLOUR = "#e0e0e0"
@@ -95,15 +95,12 @@ def _series(tallies: list[GroupTally], none_label: str, pending_label: str):
     """(name, colour, values per tally) for every band with units, best first, then "no
     procedure arose" and "not approved yet" where any. Bands are matched by label, so
     tallies of periods with different criteria sets line up."""
-    bands: dict[str, dict] = {}
-    for t in tallies:
-        for b in t.bands:
-            bands.setdefault(b.band["label"], b.band)
     series = []
-    for label, band in sorted(bands.items(), key=lambda item: item[1]["order"]):
+    for count in combine(tallies, "").bands:
+        label = count.band["label"]
         values = [t.count(label) for t in tallies]
         if any(values):
-            series.append((label, colour(band.get("colour")) or "#1565c0", values))
+            series.append((label, colour(count.band.get("colour")) or "#1565c0", values))
     for name, fill, values in (
         (none_label, NO_TTHC_COLOUR, [t.no_tthc for t in tallies]),
         (pending_label, PENDING_COLOUR, [t.pending for t in tallies]),

@@ -17,6 +17,7 @@ from reports import drafting
 from reports.charts import NO_TTHC_COLOUR, colour
 from reports.pdf import ROMAN
 from reports.snapshot import tallies
+from scoring.results import combine
 from tthc_scoring.spreadsheet import CENTER, LEFT, put
 
 
@@ -153,10 +154,9 @@ def _summary_sheet(ws: Worksheet, snapshot: dict) -> None:
         for col, value in enumerate(values, start=1):
             put(ws, row, col, value, align=LEFT if col == 1 else CENTER)
         row += 1
-    totals = ["Tổng cộng"]
-    totals += [sum(t.bands[i].count for t in tallied) for i in range(len(bands))]
-    totals += [sum(t.no_tthc for t in tallied), sum(t.pending for t in tallied)]
-    totals.append(sum(t.total for t in tallied))
+    whole = combine(tallied, "Tổng cộng")
+    totals = [whole.label, *(b.count for b in whole.bands), whole.no_tthc, whole.pending]
+    totals.append(whole.total)
     for col, value in enumerate(totals, start=1):
         put(ws, row, col, value, bold=True, align=LEFT if col == 1 else CENTER)
     ws.column_dimensions["A"].width = 30

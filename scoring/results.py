@@ -196,6 +196,23 @@ def tally(group: str, label: str, units, bands: list[dict]) -> GroupTally:
     )
 
 
+def combine(tallies: list[GroupTally], label: str, group: str = "") -> GroupTally:
+    """Several tallies added up, bands matched by label (groups of a period, districts of a
+    province, which may score with different criteria sets): the line under them."""
+    bands: dict[str, dict] = {}
+    for t in tallies:
+        for b in t.bands:
+            bands.setdefault(b.band["label"], b.band)
+    ordered = sorted(bands.values(), key=lambda b: b["order"])
+    return GroupTally(
+        group,
+        label,
+        [BandCount(b, sum(t.count(b["label"]) for t in tallies)) for b in ordered],
+        sum(t.no_tthc for t in tallies),
+        sum(t.pending for t in tallies),
+    )
+
+
 def card_tallies(cards: list[Scorecard], bands: list[dict]) -> list[GroupTally]:
     """``tally`` per report group of a period's scorecards (``cards``: the whole period)."""
     return [

@@ -249,6 +249,14 @@ def test_the_province_view_puts_districts_side_by_side(client, criteria_set):
     assert (rows[second.district].approved, rows[second.district].units) == (1, 3)
     assert rows[second.district].tally.count("Xuất sắc") == 1  # the approved one
     assert rows[silent].period is None
+    whole = response.context["whole"]
+    assert (whole.count("Xuất sắc"), whole.count("Tốt"), whole.no_tthc, whole.pending) == (
+        2,
+        1,
+        1,
+        2,
+    )
+    assert (response.context["approved"], response.context["units"]) == (4, 6)
     html = response.content.decode()
     assert "Chưa mở quý này" in html
     # The province leader opens a district's dashboard, read only (no review actions).
@@ -405,3 +413,22 @@ def test_only_real_colours_reach_the_css_the_svg_and_the_spreadsheet(given, used
 
     assert colour(given) == used
     assert colour("#1b5e20;}body{display:none") is None
+
+
+def test_tallies_of_different_criteria_sets_add_up_by_band_label():
+    from scoring.results import combine, tally
+
+    old = [{"label": "Xuất sắc", "order": 1}, {"label": "Tốt", "order": 2}]
+    new = [{"label": "Xuất sắc", "order": 1}, {"label": "Khá", "order": 3}]
+    approved = ScorecardStatus.APPROVED
+    first = tally("", "A", [(approved, "Xuất sắc", False), (approved, "Tốt", False)], old)
+    second = tally("", "B", [(approved, "Khá", False), ("draft", "Khá", False)], new)
+
+    whole = combine([first, second], "Toàn tỉnh")
+
+    assert [(b.band["label"], b.count) for b in whole.bands] == [
+        ("Xuất sắc", 1),
+        ("Tốt", 1),
+        ("Khá", 1),
+    ]
+    assert (whole.pending, whole.total) == (1, 4)
