@@ -10,6 +10,8 @@
   keeps saving until the work time is over and never submits.
 - ``Reviewer``: a district reviewer who reloads the period board with pauses.
 - ``TrivialPage``: requests the login page in a loop with no pause (the baseline).
+- ``PacedTrivialPage``: the login page twice, then the unit users' pause (the floor of the
+  scenario's latencies at its pace).
 
 Every post carries a unique tag in its explanations ("Bench load-00012 lần 3"), so the
 verification can match each event in a scorecard's history to the post that made it. When the
@@ -340,3 +342,21 @@ class TrivialPage(FastHttpUser):
     @task
     def login_page(self):
         self.client.get("/accounts/login/", name="trivial")
+
+
+class PacedTrivialPage(FastHttpUser):
+    """The floor at the scenario's pace: the login page twice (as a save and the page after
+    it), then the unit users' pause (``LOAD_PAUSE``), again and again. No page of the
+    application can answer faster than this one at the same pace, so its p95 bounds the
+    scenario's from below."""
+
+    network_timeout = 60.0
+    connection_timeout = 60.0
+
+    def wait_time(self):
+        return random.uniform(*PAUSE)
+
+    @task
+    def login_page_twice(self):
+        self.client.get("/accounts/login/", name="paced")
+        self.client.get("/accounts/login/", name="paced")

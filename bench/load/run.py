@@ -9,8 +9,10 @@ opens one fresh quarter per user count. Starts gunicorn with the project's gunic
 a free port of 127.0.0.1, then for each count N runs locust (bench/load/locustfile.py): N
 unit users log in, then all at once open their own scorecard, save 3–5 times and submit,
 while the reviewers reload the period's board; then N users request the login page with no
-pause (the baseline). Prints requests/s, p50/p95/p99 and errors of both, their ratio, and
-checks every write against the database ("lost writes"). See bench/README.md.
+pause (the baseline), and then N users request it twice per pause of the unit users (the
+floor of the scenario's latencies at its pace). Prints requests/s, p50/p95/p99 and errors of
+each, the scenario's ratio to the baseline, and checks every write against the database
+("lost writes"). See bench/README.md.
 """
 
 import argparse
@@ -204,45 +206,60 @@ def run_one(n, args, locust, server, plan, folder, say) -> dict:
     for line, times in server_errors:
         say(f"  {times}× {line}")
 
-    trivial_record = h.run_locust(
-        locust,
-        ["TrivialPage"],
-        users=n,
-        spawn_rate=min(n, 100),
-        run_time=args.trivial_time,
-        host=server.url,
-        folder=folder,
-        label=f"trivial-{n}",
-        env={},
-    )
-    server.wait_idle()
-    trivial = h.trivial_figures(trivial_record)
-    trivial["cpu_ms"] = per_request(
-        server.cpu_seconds(trivial["start"], trivial["end"]), trivial["requests"]
-    )
+    trivial = baseline(n, "TrivialPage", "trivial", args, locust, server, folder)
     say(
         f"trivial page: {trivial['requests']} requests, {trivial['rps']:.1f} req/s, "
         f"p95 {h.ms(trivial['p95'])} ms, errors {trivial['errors']}"
+    )
+    paced = baseline(n, "PacedTrivialPage", "paced", args, locust, server, folder)
+    say(
+        f"trivial page at the scenario's pace: {paced['requests']} requests, "
+        f"{paced['rps']:.1f} req/s, p95 {h.ms(paced['p95'])} ms, errors {paced['errors']}"
     )
     say(f"load average after: {h.machine()}")
     return {
         "n": n,
         "scenario": scenario["work"],
         "trivial": trivial,
+        "paced": paced,
         "lost": counts["lost writes"],
         "despite": counts["took effect despite an error answer"],
     }
 
 
+def baseline(n, user_class, label, args, locust, server, folder) -> dict:
+    """N users of ``user_class`` on the login page for ``--trivial-time`` seconds: figures and
+    gunicorn's CPU per request."""
+    record = h.run_locust(
+        locust,
+        [user_class],
+        users=n,
+        spawn_rate=min(n, 100),
+        run_time=args.trivial_time,
+        host=server.url,
+        folder=folder,
+        label=f"{label}-{n}",
+        env={"LOAD_PAUSE": args.pause},
+    )
+    server.wait_idle()
+    found = h.trivial_figures(record)
+    found["cpu_ms"] = per_request(
+        server.cpu_seconds(found["start"], found["end"]), found["requests"]
+    )
+    return found
+
+
 def report(rows: list[dict], say) -> None:
     say()
     say("scenario: unit users' scorecard, save and submit requests and the reviewers' board,")
-    say("from the moment every unit user was logged in; trivial: the login page, no pause.")
+    say("from the moment every unit user was logged in; trivial: the login page, no pause;")
+    say("paced: the login page twice per pause of the unit users (--pause): the floor of the")
+    say("scenario's latencies at its pace on this machine.")
     say("CPU ms/req: gunicorn's CPU time (master and workers) per request of the phase;")
     say("ratio: scenario req/s ÷ trivial req/s.")
     lines = []
     for row in rows:
-        for page in ("scenario", "trivial"):
+        for page in ("scenario", "trivial", "paced"):
             f = row[page]
             lines.append(
                 [
